@@ -1,0 +1,2 @@
+export * from './load-protocol.ts'
+export { validateProtocol } from './validate-protocol.ts'
