@@ -1,0 +1,5 @@
+export * from './actions.ts'
+export * from './actor.ts'
+export * from './can.ts'
+export * from './blinding.ts'
+export { PERMISSIONS, SITE_SCOPED_ROLES } from './permissions.ts'
