@@ -1,5 +1,7 @@
 import type { Command } from 'commander'
 import { registerProtocolCommands } from './protocol-command.ts'
+import { registerDbCommands } from './db-command.ts'
+import { registerAuditCommands } from './audit-command.ts'
 
 /** Every subcommand, in the order `--help` lists them. */
-export const commands: ReadonlyArray<(program: Command) => void> = [registerProtocolCommands]
+export const commands: ReadonlyArray<(program: Command) => void> = [registerProtocolCommands, registerDbCommands, registerAuditCommands]

@@ -1,0 +1,7 @@
+export * from './schema.ts'
+export * from './store.ts'
+export { openStore, type OpenStoreOptions } from './open-store.ts'
+export { MIGRATIONS } from './migrations/index.ts'
+export { GENESIS_HASH } from './genesis.ts'
+export * from './json.ts'
+export * from './audit-repo.ts'

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely'
+import { initial } from './0001-initial.ts'
+
+/**
+ * Every migration, in order. A static list (not a folder scan) so the order is explicit and it runs the
+ * same under tsx and after `tsc` emit. Migrations are append-only once released: fix forward.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-initial': initial,
+}

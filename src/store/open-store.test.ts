@@ -1,0 +1,107 @@
+import { sql } from 'kysely'
+import { expect, it } from 'vitest'
+import { fail, ok } from '../domain/index.ts'
+import { describeEachDialect } from '../../test/support/index.ts'
+import { MIGRATIONS, forUpdate } from './index.ts'
+
+const site = (id: string) => ({
+  id,
+  name: `Site ${id}`,
+  country: 'ES',
+  city: null,
+  target_enrolment: 10,
+  active: 1 as const,
+  created_at: '2026-01-12T09:00:00.000Z',
+})
+
+describeEachDialect('store', ({ dialect, store }) => {
+  it('migrates to the latest schema once; a second run applies nothing', async () => {
+    const again = await store().migrate()
+    expect(again).toEqual({ ok: true, value: { applied: [], known: Object.keys(MIGRATIONS) } })
+    const head = await store().db.selectFrom('audit_head').selectAll().execute()
+    expect(head).toEqual([{ id: 1, seq: 0, hash: '0'.repeat(64) }])
+  })
+
+  it('commits a write whose result is ok', async () => {
+    const r = await store().write(async (tx) => {
+      await tx.db.insertInto('site').values(site('MAL')).execute()
+      return ok('done')
+    })
+    expect(r).toEqual({ ok: true, value: 'done' })
+    expect(await store().db.selectFrom('site').select('id').execute()).toEqual([{ id: 'MAL' }])
+  })
+
+  it('rolls back everything when the result is a failure, and returns the failure', async () => {
+    const r = await store().write(async (tx) => {
+      await tx.db.insertInto('site').values(site('COR')).execute()
+      return fail({ code: 'conflict', path: 'id', message: 'no' })
+    })
+    expect(r.ok).toBe(false)
+    expect(await store().db.selectFrom('site').select('id').where('id', '=', 'COR').execute()).toEqual([])
+  })
+
+  it('rolls back and rethrows when the work throws', async () => {
+    await expect(
+      store().write(async (tx) => {
+        await tx.db.insertInto('site').values(site('SVM')).execute()
+        throw new Error('boom')
+      }),
+    ).rejects.toThrow('boom')
+    expect(await store().db.selectFrom('site').select('id').where('id', '=', 'SVM').execute()).toEqual([])
+  })
+
+  it('enforces foreign keys', async () => {
+    await expect(
+      store()
+        .db.insertInto('user_session')
+        .values({
+          id_hash: 'h',
+          user_id: 'nobody',
+          created_at: 'x',
+          last_seen_at: 'x',
+          expires_at: 'x',
+          revoked_at: null,
+          user_agent: null,
+        })
+        .execute(),
+    ).rejects.toThrow()
+  })
+
+  it('serialises concurrent read-modify-write transactions that lock the row (no lost update)', async () => {
+    await store()
+      .db.insertInto('site')
+      .values({ ...site('CNT'), target_enrolment: 0 })
+      .execute()
+    await Promise.all(
+      Array.from({ length: 40 }, () =>
+        store().write(async (tx) => {
+          const row = await forUpdate(
+            tx,
+            tx.db.selectFrom('site').select('target_enrolment').where('id', '=', 'CNT'),
+          ).executeTakeFirstOrThrow()
+          await tx.db
+            .updateTable('site')
+            .set({ target_enrolment: (row.target_enrolment ?? 0) + 1 })
+            .where('id', '=', 'CNT')
+            .execute()
+          return ok(null)
+        }),
+      ),
+    )
+    const row = await store()
+      .db.selectFrom('site')
+      .select('target_enrolment')
+      .where('id', '=', 'CNT')
+      .executeTakeFirstOrThrow()
+    expect(row.target_enrolment).toBe(40)
+  })
+
+  if (dialect === 'sqlite') {
+    it('runs SQLite in WAL mode with foreign keys and full fsync on commit', async () => {
+      const pragma = async (name: string) => (await sql.raw(`pragma ${name}`).execute(store().db)).rows[0]
+      expect(await pragma('journal_mode')).toEqual({ journal_mode: 'wal' })
+      expect(await pragma('foreign_keys')).toEqual({ foreign_keys: 1 })
+      expect(await pragma('synchronous')).toEqual({ synchronous: 2 })
+    })
+  }
+})

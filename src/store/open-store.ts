@@ -1,0 +1,108 @@
+import BetterSqlite3 from 'better-sqlite3'
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely'
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import pg from 'pg'
+import { fail, ok, ProblemCode, type Result } from '../domain/index.ts'
+import { MIGRATIONS } from './migrations/index.ts'
+import type { DB } from './schema.ts'
+import { TrialSqliteDialect } from './sqlite-dialect.ts'
+import type { Conn, DialectName, MigrationReport, Store } from './store.ts'
+
+export interface OpenStoreOptions {
+  /** PostgreSQL only: the schema to work in (created if missing), e.g. one per test file. */
+  readonly schema?: string
+  /** PostgreSQL only: pool size (default 10). */
+  readonly poolSize?: number
+  /**
+   * SQLite only. `full` (default): every commit is fsynced to the WAL before it is acknowledged, so an
+   * acknowledged save survives a process kill *and* a power cut (~0.2 ms per commit measured on the 2-core
+   * CI machine). `normal` survives a process kill (SIGKILL) but may lose the last commits on a power cut.
+   */
+  readonly synchronous?: 'full' | 'normal'
+  /** SQLite only: how long a writer waits for another process's write lock, in ms (default 5000). */
+  readonly busyTimeoutMs?: number
+}
+
+/**
+ * Opens the database named by `url`: `postgres://user@host:5432/db` for PostgreSQL (a pool), otherwise a
+ * SQLite file path (created with its folder if missing; `sqlite:` prefix allowed) or `:memory:`.
+ * Does not migrate: call `store.migrate()` (the CLI's `db migrate` and the server's start do).
+ */
+export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
+  return /^postgres(ql)?:\/\//.test(url)
+    ? openPostgres(url, options)
+    : openSqlite(url.replace(/^sqlite:(\/\/)?/, ''), options)
+}
+
+function openSqlite(path: string, options: OpenStoreOptions): Store {
+  const memory = path === ':memory:'
+  const file = memory ? path : resolve(path)
+  if (!memory) mkdirSync(dirname(file), { recursive: true })
+  const database = new BetterSqlite3(file)
+  if (!memory) database.pragma('journal_mode = WAL')
+  database.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
+  database.pragma('foreign_keys = ON')
+  database.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`)
+  const db = new Kysely<DB>({ dialect: new TrialSqliteDialect(database) })
+  return makeStore(db, 'sqlite', file)
+}
+
+async function openPostgres(url: string, options: OpenStoreOptions): Promise<Store> {
+  const schema = options.schema
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+    throw new Error(`invalid schema name "${schema}"`)
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    // Every connection of the pool works in the chosen schema, so queries stay unqualified and portable.
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  })
+  // An idle client losing its connection must not crash the process; the next query reports the error.
+  pool.on('error', () => undefined)
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db)
+  return makeStore(db, 'postgres', redactUrl(url) + (schema ? ` (schema ${schema})` : ''))
+}
+
+/** Carries a failed Result out of a Kysely transaction so that it rolls back; caught in `write`. */
+class Rollback extends Error {
+  constructor(readonly result: Result<never>) {
+    super('rollback')
+  }
+}
+
+function makeStore(db: Kysely<DB>, dialect: DialectName, location: string): Store {
+  return {
+    db,
+    dialect,
+    location,
+    async write<T>(fn: (tx: Conn) => Promise<Result<T>>): Promise<Result<T>> {
+      try {
+        return await db.transaction().execute(async (trx) => {
+          const result = await fn({ db: trx, dialect })
+          if (!result.ok) throw new Rollback(result)
+          return result
+        })
+      } catch (e) {
+        if (e instanceof Rollback) return e.result
+        throw e
+      }
+    },
+    async migrate(): Promise<Result<MigrationReport>> {
+      const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) } })
+      const { error, results } = await migrator.migrateToLatest()
+      if (error) {
+        const failed = results?.find((r) => r.status === 'Error')?.migrationName
+        const message = error instanceof Error ? error.message : JSON.stringify(error)
+        return fail({ code: ProblemCode.Io, path: failed ?? '', message: `migration failed: ${message}` })
+      }
+      return ok({ applied: (results ?? []).map((r) => r.migrationName), known: Object.keys(MIGRATIONS) })
+    },
+    close: () => db.destroy(),
+  }
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
+}
