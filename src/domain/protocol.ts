@@ -80,6 +80,11 @@ export const ItemDef = z.strictObject({
   help: z.string().optional(),
   /** Personal data that must be masked in de-identified exports. */
   identifier: z.boolean().default(false),
+  /**
+   * The value reveals the allocation (e.g. the total dose of a per-kg product): only unblinded roles may
+   * enter or see it while the study is blinded.
+   */
+  unblindedOnly: z.boolean().optional(),
 })
 export type ItemDef = z.infer<typeof ItemDef>
 
@@ -95,9 +100,11 @@ export type DerivedDef = z.infer<typeof DerivedDef>
 
 export const EditCheck = z.strictObject({
   id: Code,
-  /** The data query raised when this condition holds. */
+  /** The data query raised when this condition holds (over the form's items and derived values). */
   when: Condition,
   message: Text,
+  /** The item the query is raised on; defaults to the first item the condition names. */
+  item: Code.optional(),
 })
 export type EditCheck = z.infer<typeof EditCheck>
 
@@ -108,6 +115,11 @@ export const FormDef = z.strictObject({
   instrument: Code.optional(),
   /** For `MAS`: the muscle groups rated (each rated per side); defaults to the instrument's suggested list. */
   muscleGroups: z.array(Code).min(1).optional(),
+  /**
+   * For `ECAS`: abnormal-at-or-below cut-offs per total (`alsSpecific`, `alsNonSpecific`, `total`) replacing
+   * the published screening cut-offs, e.g. age- and education-adjusted national norms.
+   */
+  cutoffs: z.record(Code, z.number()).optional(),
   /** Items of a protocol-defined form, or extra items appended to an instrument's. */
   items: z.array(ItemDef).default([]),
   derived: z.array(DerivedDef).default([]),
@@ -138,9 +150,7 @@ export const FactorSource = z.union([
   /** A numeric value at enrolment cut into levels, e.g. ΔFS < 0.5 → slow. */
   z.strictObject({
     value: Code,
-    cuts: z
-      .array(z.strictObject({ below: z.number(), level: Code }))
-      .min(1, 'must list at least one cut'),
+    cuts: z.array(z.strictObject({ below: z.number(), level: Code })).min(1, 'must list at least one cut'),
     otherwise: Code,
   }),
 ])
@@ -209,9 +219,7 @@ export const Product = z.strictObject({
   /** Minimum tissue obtained at extraction for manufacturing to start (e.g. 50 g of adipose tissue). */
   minimumTissueGrams: z.number().positive().optional(),
   /** Release criteria, each checked by the manufacturing unit; one failure fails the lot. */
-  releaseCriteria: z
-    .array(z.strictObject({ id: Code, label: Text, range: Range.optional() }))
-    .default([]),
+  releaseCriteria: z.array(z.strictObject({ id: Code, label: Text, range: Range.optional() })).default([]),
   /** Days a released lot stays usable. */
   shelfLifeDays: PositiveInt.optional(),
 })
@@ -305,7 +313,9 @@ export const Visit = z.strictObject({
   period: Code.optional(),
   /** What happens at this visit besides forms. */
   procedures: z
-    .array(z.enum(['consent', 'eligibility', 'extraction', 'manufacturing', 'randomization', 'infusion', 'rerandomization']))
+    .array(
+      z.enum(['consent', 'eligibility', 'extraction', 'manufacturing', 'randomization', 'infusion', 'rerandomization']),
+    )
     .default([]),
 })
 export type Visit = z.infer<typeof Visit>
@@ -344,9 +354,7 @@ export type SurvivalEvent = z.infer<typeof SurvivalEvent>
 
 export const Endpoints = z.strictObject({
   scores: z.array(ScoreEndpoint).min(1, 'must list at least one endpoint'),
-  survival: z
-    .array(z.strictObject({ id: Code, label: Text, events: z.array(SurvivalEvent).min(1) }))
-    .default([]),
+  survival: z.array(z.strictObject({ id: Code, label: Text, events: z.array(SurvivalEvent).min(1) })).default([]),
   /** Two-sided significance level and the multiplicity adjustment across active-vs-control contrasts. */
   alpha: z.number().gt(0).lt(1).default(0.05),
   multiplicity: z.enum(['none', 'holm', 'bonferroni', 'benjamini-hochberg']).default('holm'),
