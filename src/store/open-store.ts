@@ -45,7 +45,7 @@ function openSqlite(path: string, options: OpenStoreOptions): Store {
   database.pragma('foreign_keys = ON')
   database.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`)
   const db = new Kysely<DB>({ dialect: new TrialSqliteDialect(database) })
-  return makeStore(db, 'sqlite', file)
+  return makeStore(db, 'sqlite', file, undefined)
 }
 
 async function openPostgres(url: string, options: OpenStoreOptions): Promise<Store> {
@@ -62,7 +62,10 @@ async function openPostgres(url: string, options: OpenStoreOptions): Promise<Sto
   pool.on('error', () => undefined)
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
   if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db)
-  return makeStore(db, 'postgres', redactUrl(url) + (schema ? ` (schema ${schema})` : ''))
+  // Kysely's Migrator finds its bookkeeping tables in *any* schema unless told which one, so name ours.
+  const current = await sql<{ schema: string }>`select current_schema() as schema`.execute(db)
+  const migrationSchema = current.rows[0]?.schema ?? 'public'
+  return makeStore(db, 'postgres', redactUrl(url) + (schema ? ` (schema ${schema})` : ''), migrationSchema)
 }
 
 /** Carries a failed Result out of a Kysely transaction so that it rolls back; caught in `write`. */
@@ -72,7 +75,7 @@ class Rollback extends Error {
   }
 }
 
-function makeStore(db: Kysely<DB>, dialect: DialectName, location: string): Store {
+function makeStore(db: Kysely<DB>, dialect: DialectName, location: string, migrationSchema: string | undefined): Store {
   return {
     db,
     dialect,
@@ -90,7 +93,11 @@ function makeStore(db: Kysely<DB>, dialect: DialectName, location: string): Stor
       }
     },
     async migrate(): Promise<Result<MigrationReport>> {
-      const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) } })
+      const migrator = new Migrator({
+        db,
+        provider: { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) },
+        ...(migrationSchema ? { migrationTableSchema: migrationSchema } : {}),
+      })
       const { error, results } = await migrator.migrateToLatest()
       if (error) {
         const failed = results?.find((r) => r.status === 'Error')?.migrationName
