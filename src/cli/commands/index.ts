@@ -1,7 +1,15 @@
 import type { Command } from 'commander'
 import { registerProtocolCommands } from './protocol-command.ts'
+import { registerScoreCommand } from './score-command.ts'
 import { registerDbCommands } from './db-command.ts'
 import { registerAuditCommands } from './audit-command.ts'
+import { registerRandomizationCommands } from './randomization-command.ts'
 
 /** Every subcommand, in the order `--help` lists them. */
-export const commands: ReadonlyArray<(program: Command) => void> = [registerProtocolCommands, registerDbCommands, registerAuditCommands]
+export const commands: ReadonlyArray<(program: Command) => void> = [
+  registerProtocolCommands,
+  registerScoreCommand,
+  registerDbCommands,
+  registerAuditCommands,
+  registerRandomizationCommands,
+]
