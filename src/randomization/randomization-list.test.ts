@@ -83,7 +83,8 @@ function deviationViolations(scheme: AllocationScheme, list: RandomizationList):
         scheme.weights.forEach((w, k) => {
           const q = w / scheme.totalWeight
           const deviation = Math.abs((counts[k] ?? 0) - (i + 1) * q)
-          if (deviation > size / 2 + 1e-9) out.push(`${stratum}@${i + 1}: deviation ${deviation} > half a block (${size / 2})`)
+          if (deviation > size / 2 + 1e-9)
+            out.push(`${stratum}@${i + 1}: deviation ${deviation} > half a block (${size / 2})`)
           if (deviation > size * q * (1 - q) + 1e-9) out.push(`${stratum}@${i + 1}: deviation ${deviation} > b·q·(1−q)`)
         })
       })
@@ -150,7 +151,12 @@ describe('reproducibility', () => {
       }),
       { numRuns: 300 },
     )
-    for (let seed = 0; seed < 2000; seed++) sequences.add(generated(scheme, `seed-${seed}`, 24).slots.map((s) => s.arm).join(''))
+    for (let seed = 0; seed < 2000; seed++)
+      sequences.add(
+        generated(scheme, `seed-${seed}`, 24)
+          .slots.map((s) => s.arm)
+          .join(''),
+      )
     expect(sequences.size).toBe(2000)
   })
 
@@ -166,11 +172,16 @@ describe('reproducibility', () => {
   it('a longer list starts with the shorter one, and extendList extends one stratum reproducibly', () => {
     const scheme = compiled()
     fc.assert(
-      fc.property(fc.string({ minLength: 1 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 40 }), (seed, n, more) => {
-        const short = generateStratum(scheme, seed, 'site=COR' as StratumKey, n)
-        const long = generateStratum(scheme, seed, 'site=COR' as StratumKey, n + more)
-        expect(long.slice(0, short.length)).toEqual(short)
-      }),
+      fc.property(
+        fc.string({ minLength: 1 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 40 }),
+        (seed, n, more) => {
+          const short = generateStratum(scheme, seed, 'site=COR' as StratumKey, n)
+          const long = generateStratum(scheme, seed, 'site=COR' as StratumKey, n + more)
+          expect(long.slice(0, short.length)).toEqual(short)
+        },
+      ),
       { numRuns: 300 },
     )
     const list = generated(scheme, 's', 8)
@@ -178,7 +189,9 @@ describe('reproducibility', () => {
     expect(extended.ok).toBe(true)
     if (!extended.ok) return
     expect(extended.value.slots.filter((s) => s.stratum === 'site=SVM').length).toBeGreaterThanOrEqual(30)
-    expect(extended.value.slots.filter((s) => s.stratum === 'site=MAL')).toEqual(list.slots.filter((s) => s.stratum === 'site=MAL'))
+    expect(extended.value.slots.filter((s) => s.stratum === 'site=MAL')).toEqual(
+      list.slots.filter((s) => s.stratum === 'site=MAL'),
+    )
     const wrongSeed = extendList(scheme, list, 'other', 'site=SVM' as StratumKey, 30)
     expect(wrongSeed.ok || wrongSeed.problems[0]?.code).toBe('conflict')
   })
@@ -198,7 +211,15 @@ describe('simple randomization and refusals', () => {
 
   it('refuses minimisation, empty seeds and impossible lengths, all at once', () => {
     const minimisation = compiled(
-      withFirstAllocation({ method: 'minimisation', ratio: { D1: 1, P: 1 }, stratifyBy: [], factors: ['site'], probability: 0.8, maxImbalance: 3, burnIn: 0 }),
+      withFirstAllocation({
+        method: 'minimisation',
+        ratio: { D1: 1, P: 1 },
+        stratifyBy: [],
+        factors: ['site'],
+        probability: 0.8,
+        maxImbalance: 3,
+        burnIn: 0,
+      }),
     )
     const r = generateList(minimisation, { seed: '', perStratum: 0 })
     expect(r.ok || r.problems.map((p) => [p.code, p.path])).toEqual([
@@ -225,7 +246,12 @@ describe('canonical CSV, fingerprint and verification', () => {
     const fingerprint = fingerprintList(list)
     expect(verifyList(list, fingerprint).ok).toBe(true)
     expect(verifyCsv(csv, fingerprint.toUpperCase()).ok).toBe(true)
-    const swapped = { ...list, slots: list.slots.map((s, i) => (i === 0 ? { ...s, arm: s.arm === 'P' ? list.slots[1]!.arm : ('P' as typeof s.arm) } : s)) }
+    const swapped = {
+      ...list,
+      slots: list.slots.map((s, i) =>
+        i === 0 ? { ...s, arm: s.arm === 'P' ? list.slots[1]!.arm : ('P' as typeof s.arm) } : s,
+      ),
+    }
     expect(verifyList(swapped, fingerprint).ok).toBe(false)
     expect(verifyCsv(csv.replace('\n', '\r\n'), fingerprint).ok).toBe(false)
     expect(verifyCsv(csv, 'abc').ok || verifyCsv(csv, 'abc').problems).toEqual([

@@ -31,9 +31,15 @@ describe('strata', () => {
   })
 
   it('round-trips a key to its levels', () => {
-    const key = stratumKey([['site', 'COR'], ['progression', 'fast']])
+    const key = stratumKey([
+      ['site', 'COR'],
+      ['progression', 'fast'],
+    ])
     expect(key).toBe('site=COR;progression=fast')
-    expect(stratumLevels(key)).toEqual([['site', 'COR'], ['progression', 'fast']])
+    expect(stratumLevels(key)).toEqual([
+      ['site', 'COR'],
+      ['progression', 'fast'],
+    ])
   })
 
   it('cuts ΔFS at the protocol thresholds: below 0.5 slow, below 1.0 intermediate, else fast', () => {
@@ -89,16 +95,27 @@ describe('compileScheme', () => {
   })
 
   it('refuses block sizes that are not a multiple of the ratio total, with the path', () => {
-    const r = compileScheme(withFirstAllocation({ method: 'permuted-blocks', ratio, blockSizes: [4, 6], stratifyBy: [] }))
+    const r = compileScheme(
+      withFirstAllocation({ method: 'permuted-blocks', ratio, blockSizes: [4, 6], stratifyBy: [] }),
+    )
     expect(r.ok || r.problems).toEqual([
-      { code: 'invalid', path: 'periods[0].allocation.blockSizes[1]', message: 'block size 6 is not a multiple of the ratio total 4' },
+      {
+        code: 'invalid',
+        path: 'periods[0].allocation.blockSizes[1]',
+        message: 'block size 6 is not a multiple of the ratio total 4',
+      },
     ])
   })
 
   it('refuses unknown factors and arms, and blinded labels that differ by arm', () => {
     const r = compileScheme(
       editedProtocol((p) => {
-        p.periods[0]!.allocation = { method: 'permuted-blocks', ratio: { ...ratio, X: 1 }, blockSizes: [5], stratifyBy: ['region'] }
+        p.periods[0]!.allocation = {
+          method: 'permuted-blocks',
+          ratio: { ...ratio, X: 1 },
+          blockSizes: [5],
+          stratifyBy: ['region'],
+        }
         p.arms[3]!.blindedLabel = 'Placebo bag'
       }),
     )
@@ -121,7 +138,12 @@ describe('compileScheme', () => {
   })
 
   it('computes a subject stratum from the factor sources', () => {
-    const version = withFirstAllocation({ method: 'permuted-blocks', ratio, blockSizes: [4], stratifyBy: ['site', 'onset', 'progression'] })
+    const version = withFirstAllocation({
+      method: 'permuted-blocks',
+      ratio,
+      blockSizes: [4],
+      stratifyBy: ['site', 'onset', 'progression'],
+    })
     const s = scheme(version)
     const r = subjectStratum(version.protocol, s, { siteId: 'SVR', values: { onset: 'bulbar', deltaFS: 0.8 } })
     expect(r).toEqual({ ok: true, value: 'site=SVR;onset=bulbar;progression=intermediate' })
