@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { findAuditRows, fromJson, type AuditRow, type AuditRowFilter, type Conn } from '../store/index.ts'
+import { findAuditRows, fromJson, type AuditRow, type AuditRowFilter, type Conn, type Sealer } from '../store/index.ts'
+import { auditSealContext } from './append-audit.ts'
 import type { JsonValue } from './audit-record.ts'
 
 /** What a blinded reader sees in place of a sensitive value, whatever the value was (even empty). */
@@ -39,16 +40,26 @@ const StoredChanges = z.array(
   z.object({ field: z.string(), old: z.json(), new: z.json(), sensitive: z.literal(true).optional() }),
 )
 
-/** Projects a stored record for a reader; `seesAllocation` false masks every sensitive value. */
-export function projectAuditRow(row: AuditRow, seesAllocation: boolean): AuditView {
-  const changes = fromJson(StoredChanges, row.changes, `audit record ${row.seq}`).map((ch): AuditChangeView => {
-    const value = { field: ch.field, old: ch.old as JsonValue, new: ch.new as JsonValue }
-    return ch.sensitive && !seesAllocation
-      ? { field: ch.field, old: BLINDED_VALUE, new: BLINDED_VALUE, blinded: true }
-      : value
+/**
+ * Who reads: `{ blinded: true }` masks every sensitive value; an unblinded reader brings the sealer that
+ * opens them. Without the sealer there is no way to the values, so a blinded view cannot leak them by mistake.
+ */
+export type AuditReader = { readonly blinded: true } | { readonly blinded: false; readonly sealer: Sealer }
+
+const Json = z.json()
+
+/** Projects a stored record for a reader. */
+export function projectAuditRow(row: AuditRow, reader: AuditReader): AuditView {
+  const seq = Number(row.seq)
+  const changes = fromJson(StoredChanges, row.changes, `audit record ${seq}`).map((ch, i): AuditChangeView => {
+    if (!ch.sensitive) return { field: ch.field, old: ch.old as JsonValue, new: ch.new as JsonValue }
+    if (reader.blinded) return { field: ch.field, old: BLINDED_VALUE, new: BLINDED_VALUE, blinded: true }
+    const open = (side: 'old' | 'new'): JsonValue =>
+      reader.sealer.open(Json, String(ch[side]), auditSealContext(seq, i, side)) as JsonValue
+    return { field: ch.field, old: open('old'), new: open('new') }
   })
   return {
-    seq: Number(row.seq),
+    seq,
     at: row.at,
     userId: row.actor_id,
     username: row.username,
@@ -64,9 +75,9 @@ export function projectAuditRow(row: AuditRow, seesAllocation: boolean): AuditVi
 }
 
 /** A page of the audit trail (newest first), projected for the reader. Authorization is the caller's. */
-export async function readAuditTrail(c: Conn, filter: AuditRowFilter, seesAllocation: boolean): Promise<AuditPage> {
+export async function readAuditTrail(c: Conn, filter: AuditRowFilter, reader: AuditReader): Promise<AuditPage> {
   const rows = await findAuditRows(c, { ...filter, limit: filter.limit + 1 })
-  const items = rows.slice(0, filter.limit).map((r) => projectAuditRow(r, seesAllocation))
+  const items = rows.slice(0, filter.limit).map((r) => projectAuditRow(r, reader))
   const last = items.at(-1)
   return rows.length > filter.limit && last ? { items, nextBeforeSeq: last.seq } : { items }
 }

@@ -1,17 +1,20 @@
 import { sql } from 'kysely'
 import { expect, it } from 'vitest'
 import { fail, ok, type Instant, type UserId } from '../domain/index.ts'
+import { createSealer } from '../store/index.ts'
 import { describeEachDialect } from '../../test/support/index.ts'
 import { appendAudit, AuditKind, BLINDED_VALUE, readAuditTrail, verifyAuditChain, type AuditActor } from './index.ts'
 
 const alice: AuditActor = { userId: 'u-alice' as UserId, username: 'alice', role: 'investigator' }
+const BLIND = { blinded: true } as const
+const sealer = createSealer(Buffer.alloc(32, 7))
 const at = (s: number) => new Date(Date.UTC(2026, 0, 12, 9, 0, s)).toISOString() as Instant
 
 describeEachDialect('audit trail', ({ store }) => {
   it('appends gapless, linked records inside the writing transaction', async () => {
     const r = await store().write(async (tx) =>
       ok(
-        await appendAudit(tx, alice, at(0), [
+        await appendAudit(tx, { actor: alice, at: at(0), sealer }, [
           {
             kind: AuditKind.SubjectScreened,
             entityType: 'subject',
@@ -36,11 +39,17 @@ describeEachDialect('audit trail', ({ store }) => {
 
   it('a rolled-back transaction leaves no audit record and no gap', async () => {
     await store().write(async (tx) => {
-      await appendAudit(tx, alice, at(1), [{ kind: AuditKind.FormSaved, entityType: 'form', entityId: 'f1' }])
+      await appendAudit(tx, { actor: alice, at: at(1), sealer }, [
+        { kind: AuditKind.FormSaved, entityType: 'form', entityId: 'f1' },
+      ])
       return fail({ code: 'invalid', path: '', message: 'nope' })
     })
     await store().write(async (tx) =>
-      ok(await appendAudit(tx, alice, at(2), [{ kind: AuditKind.FormSaved, entityType: 'form', entityId: 'f2' }])),
+      ok(
+        await appendAudit(tx, { actor: alice, at: at(2), sealer }, [
+          { kind: AuditKind.FormSaved, entityType: 'form', entityId: 'f2' },
+        ]),
+      ),
     )
     const seqs = (await store().db.selectFrom('audit_log').select(['seq', 'entity_id']).orderBy('seq').execute()).map(
       (x) => [x.seq, x.entity_id],
@@ -53,7 +62,9 @@ describeEachDialect('audit trail', ({ store }) => {
       Array.from({ length: 60 }, (_, i) =>
         store().write(async (tx) =>
           ok(
-            await appendAudit(tx, alice, at(3), [{ kind: AuditKind.FormSaved, entityType: 'form', entityId: `c${i}` }]),
+            await appendAudit(tx, { actor: alice, at: at(3), sealer }, [
+              { kind: AuditKind.FormSaved, entityType: 'form', entityId: `c${i}` },
+            ]),
           ),
         ),
       ),
@@ -67,7 +78,7 @@ describeEachDialect('audit trail', ({ store }) => {
     for (const arm of ['D1', 'P']) {
       await store().write(async (tx) =>
         ok(
-          await appendAudit(tx, alice, at(4), [
+          await appendAudit(tx, { actor: alice, at: at(4), sealer }, [
             {
               kind: AuditKind.SubjectRandomized,
               entityType: 'subject',
@@ -84,7 +95,13 @@ describeEachDialect('audit trail', ({ store }) => {
       )
     }
     const page = async (subjectId: string, sees: boolean) =>
-      (await readAuditTrail(store(), { subjectId, siteIds: 'all', limit: 10 }, sees)).items[0]?.changes
+      (
+        await readAuditTrail(
+          store(),
+          { subjectId, siteIds: 'all', limit: 10 },
+          sees ? { blinded: false, sealer } : BLIND,
+        )
+      ).items[0]?.changes
     expect(await page('s-D1', true)).toEqual([
       { field: 'status', old: 'enrolled', new: 'randomized' },
       { field: 'arm', old: null, new: 'D1' },
@@ -95,18 +112,26 @@ describeEachDialect('audit trail', ({ store }) => {
       { field: 'arm', old: BLINDED_VALUE, new: BLINDED_VALUE, blinded: true },
     ])
     expect(await page('s-P', false)).toEqual(blindedD1)
+    // At rest the arm is sealed: the stored record does not contain it.
+    const stored = await store()
+      .db.selectFrom('audit_log')
+      .select('changes')
+      .where('subject_id', 'in', ['s-D1', 's-P'])
+      .execute()
+    for (const row of stored) expect(row.changes).not.toMatch(/"(D1|P)"/)
+    expect(stored[0]?.changes.length).toBe(stored[1]?.changes.length)
   })
 
   it('pages newest first and filters by site scope', async () => {
-    const first = await readAuditTrail(store(), { siteIds: 'all', limit: 30 }, false)
+    const first = await readAuditTrail(store(), { siteIds: 'all', limit: 30 }, BLIND)
     expect(first.items).toHaveLength(30)
     expect(first.items[0]?.seq).toBe(65)
-    const second = await readAuditTrail(store(), { siteIds: 'all', limit: 50, beforeSeq: first.nextBeforeSeq! }, false)
+    const second = await readAuditTrail(store(), { siteIds: 'all', limit: 50, beforeSeq: first.nextBeforeSeq! }, BLIND)
     expect(second.items.map((i) => i.seq)).toEqual(Array.from({ length: 35 }, (_, i) => 35 - i))
     expect(second.nextBeforeSeq).toBeUndefined()
-    const mal = await readAuditTrail(store(), { siteIds: ['MAL'], limit: 100 }, false)
+    const mal = await readAuditTrail(store(), { siteIds: ['MAL'], limit: 100 }, BLIND)
     expect(mal.items.map((i) => i.seq)).toEqual([65, 64, 2, 1])
-    expect((await readAuditTrail(store(), { siteIds: [], limit: 100 }, false)).items).toEqual([])
+    expect((await readAuditTrail(store(), { siteIds: [], limit: 100 }, BLIND)).items).toEqual([])
   })
 
   it('verify names the first record edited behind the application’s back', async () => {

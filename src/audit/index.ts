@@ -1,5 +1,5 @@
 export * from './audit-kinds.ts'
 export * from './audit-record.ts'
-export { appendAudit } from './append-audit.ts'
+export { appendAudit, auditSealContext, type AuditContext } from './append-audit.ts'
 export { verifyAuditChain, type AuditVerification } from './verify-audit.ts'
 export * from './audit-view.ts'

@@ -18,9 +18,8 @@ export interface StudyTable {
   protocol_version_id: string
   created_at: string
   updated_at: string
-  /** Randomization go-live: lists generated and sealed, fingerprint published. */
+  /** Randomization go-live: lists generated and sealed, fingerprints published. */
   randomization_live_at: string | null
-  randomization_fingerprint: string | null
   database_locked_at: string | null
   database_locked_by: string | null
   /** SHA-256 of the canonical full-study extract taken at database lock. */
@@ -100,13 +99,13 @@ export interface SubjectTable {
   stratum: string | null
   randomization_date: string | null
   randomized_at: string | null
-  randomization_number: string | null
   /** The period the subject is in (id from the protocol), once randomized. */
   current_period: string | null
   end_date: string | null
   end_reason: string | null
   death_date: string | null
   emergency_unblinded_at: string | null
+  emergency_unblinded_by: string | null
   signed_at: string | null
   signed_by: string | null
   locked_at: string | null
@@ -116,76 +115,106 @@ export interface SubjectTable {
 }
 
 /**
- * One randomization list per period and stratum. `sealed` holds the list sealed by the randomization
- * module; `next_slot` is the per-stratum counter row that serialises allocation (row-locked on PostgreSQL).
+ * Sealed-at-rest columns (`sealed`): allocation detail (arm, slot, dose, what a preparation contains) is kept
+ * only as AES-256-GCM ciphertext under the server's seal key, padded to a fixed block so its length does not
+ * depend on the arm, and bound to its row. A database reader, a backup or a blinded administrator sees no arm.
  */
+
+/** One sealed list per period that allocates (all strata), with its published fingerprint and sealed seed. */
 export interface RandomizationListTable {
   id: string
   period_id: string
-  stratum: string
-  sealed: string
-  size: number
-  next_slot: number
+  /** JSON of the randomization module's `SealedList` envelope. */
+  sealed_list: string
   fingerprint: string
+  method: string
+  /** The seed, sealed: kept so a list can be extended reproducibly. */
+  seed_sealed: string
   created_at: string
+  created_by: string
 }
 
-/** An allocation. `arm_id`, `kind` and `slot` are allocation detail: never shown to blinded actors. */
-export interface AllocationTable {
+/** Per (period, stratum): subjects allocated so far. The counter row the allocation locks (PostgreSQL). */
+export interface RandomizationCounterTable {
+  period_id: string
+  stratum: string
+  allocated: number
+  /** Minimisation only: the marginal counts, sealed (they would reveal each allocation). */
+  sealed_state: string | null
+}
+
+/**
+ * One taken slot. The subject is recorded as a keyed hash (HMAC under the seal key), so the rows of a
+ * re-randomization list do not tell a database reader which patients were on placebo.
+ */
+export interface RandomizationSlotTable {
+  period_id: string
+  stratum: string
+  sequence: number
+  subject_token: string
+  /** Sealed `AllocatedSlot`. */
+  sealed: string
+}
+
+/** A subject's entry into a period (randomization, the crossover step, the extension). Sealed: the assignment. */
+export interface SubjectPeriodTable {
   id: string
   subject_id: string
   period_id: string
-  list_id: string | null
-  stratum: string | null
-  slot: number | null
-  arm_id: string
-  /** randomized (drawn from a list) | assigned (e.g. the matched placebo of the crossover). */
-  kind: string
-  /** Blind-safe treatment code printed on the preparation; the same format for every arm. */
-  treatment_code: string
-  allocated_at: string
-  allocated_by: string
+  entered_at: string
+  entered_by: string
+  /** Sealed `PeriodAssignment` (arm, what is received, slot). */
+  sealed: string
 }
 
+export interface ExtractionTable {
+  id: string
+  subject_id: string
+  site_id: string
+  extraction_date: string
+  tissue_grams: number
+  sufficient: Bool
+  recorded_at: string
+  recorded_by: string
+}
+
+/** A manufactured lot of the patient's own cells; made and released for every patient, whatever the arm. */
 export interface ProductLotTable {
   id: string
   subject_id: string
   site_id: string
-  lot_number: string
-  extraction_date: string
-  tissue_grams: number
-  /** extracted | manufacturing | released | failed */
-  status: string
-  manufacturing_started_at: string | null
-  /** JSON: release results per criterion. */
-  release_results: string | null
-  release_decided_at: string | null
-  expiry_date: string | null
-  created_at: string
+  extraction_id: string
+  manufactured_on: string
+  /** null until released | passed | failed */
+  release_status: string | null
+  release_date: string | null
+  expires_on: string | null
+  /** JSON: the values recorded per release criterion. */
+  release_values: string | null
+  /** JSON: the criteria that failed. */
+  release_failures: string | null
+  recorded_at: string
+  recorded_by: string
   updated_at: string
 }
 
-/** A dose prepared by the unblinded pharmacist; columns marked (sensitive) differ by arm. */
+/** A prepared dose. Every arm has one, with the same clear columns; the content is sealed. */
 export interface DosePreparationTable {
   id: string
   subject_id: string
   period_id: string
-  allocation_id: string
-  /** (sensitive) */
-  arm_id: string
-  /** (sensitive) null for a placebo preparation. */
-  lot_id: string | null
-  /** (sensitive) total amount in the dose unit; 0 for placebo. */
-  dose_total: number
-  /** (sensitive) */
-  dose_per_kg: number
-  dose_unit: string | null
+  preparation_code: string
+  /** The patient's released lot, referenced for every arm (a placebo preparation leaves it in storage). */
+  lot_id: string
   weight_kg: number
   weight_date: string
   volume_ml: number
-  treatment_code: string
+  prepared_on: string
   prepared_at: string
   prepared_by: string
+  infused_on: string | null
+  /** Sealed preparation sheet: arm, computed dose, content. */
+  sealed: string
 }
 
 export interface InfusionTable {
@@ -363,7 +392,7 @@ export interface AuditLogTable {
   entity_type: string
   entity_id: string
   subject_id: string | null
-  /** Canonical JSON list of `{ field, old, new, sensitive? }`. */
+  /** Canonical JSON list of `{ field, old, new, sensitive? }`; sensitive old/new values are sealed. */
   changes: string
   reason: string | null
   prev_hash: string
@@ -385,7 +414,10 @@ export interface DB {
   user_session: SessionTable
   subject: SubjectTable
   randomization_list: RandomizationListTable
-  allocation: AllocationTable
+  randomization_counter: RandomizationCounterTable
+  randomization_slot: RandomizationSlotTable
+  subject_period: SubjectPeriodTable
+  extraction: ExtractionTable
   product_lot: ProductLotTable
   dose_preparation: DosePreparationTable
   infusion: InfusionTable

@@ -5,6 +5,7 @@ import { sql } from 'kysely'
 import { expect, it } from 'vitest'
 import { appendAudit, AuditKind } from '../../audit/index.ts'
 import { ok, type Instant, type UserId } from '../../domain/index.ts'
+import { createSealer } from '../../store/index.ts'
 import { describeEachDialect, type TestDatabase } from '../../../test/support/index.ts'
 
 const BIN = resolve(import.meta.dirname, '../../../bin/trialdesk.js')
@@ -36,9 +37,11 @@ describeEachDialect('trialdesk db migrate / audit verify', ({ db }) => {
     for (let i = 0; i < 5; i++) {
       await db().store.write(async (tx) =>
         ok(
-          await appendAudit(tx, actor, '2026-02-01T10:00:00.000Z' as Instant, [
-            { kind: AuditKind.FormSaved, entityType: 'form', entityId: `f${i}` },
-          ]),
+          await appendAudit(
+            tx,
+            { actor, at: '2026-02-01T10:00:00.000Z' as Instant, sealer: createSealer(Buffer.alloc(32)) },
+            [{ kind: AuditKind.FormSaved, entityType: 'form', entityId: `f${i}` }],
+          ),
         ),
       )
     }

@@ -1,0 +1,83 @@
+import type { Insertable, Updateable } from 'kysely'
+import type {
+  ProtocolVersionTable,
+  RandomizationCounterTable,
+  RandomizationListTable,
+  SiteTable,
+  StudyTable,
+} from './schema.ts'
+import { forShare, forUpdate, type Conn } from './store.ts'
+
+/** The study row (one study per database). `lock`: share (every writer) or update (lock, unblind, go-live). */
+export function findStudy(c: Conn, lock?: 'share' | 'update'): Promise<StudyTable | undefined> {
+  const q = c.db.selectFrom('study').selectAll()
+  return (lock === 'share' ? forShare(c, q) : lock === 'update' ? forUpdate(c, q) : q).executeTakeFirst()
+}
+
+export async function insertStudy(c: Conn, row: Insertable<StudyTable>): Promise<void> {
+  await c.db.insertInto('study').values(row).execute()
+}
+
+export async function updateStudy(c: Conn, id: string, patch: Updateable<StudyTable>): Promise<void> {
+  await c.db.updateTable('study').set(patch).where('id', '=', id).execute()
+}
+
+export function findProtocolVersionByHash(c: Conn, hash: string): Promise<ProtocolVersionTable | undefined> {
+  return c.db.selectFrom('protocol_version').selectAll().where('hash', '=', hash).executeTakeFirst()
+}
+
+export function findProtocolVersion(c: Conn, id: string): Promise<ProtocolVersionTable | undefined> {
+  return c.db.selectFrom('protocol_version').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+/** Every protocol version, oldest first (without the content). */
+export function listProtocolVersions(c: Conn): Promise<Omit<ProtocolVersionTable, 'content'>[]> {
+  return c.db
+    .selectFrom('protocol_version')
+    .select(['id', 'study_id', 'ordinal', 'version_label', 'hash', 'source', 'loaded_at', 'loaded_by'])
+    .orderBy('ordinal')
+    .execute()
+}
+
+export async function insertProtocolVersion(c: Conn, row: ProtocolVersionTable): Promise<void> {
+  await c.db.insertInto('protocol_version').values(row).execute()
+}
+
+export function listSites(c: Conn): Promise<SiteTable[]> {
+  return c.db.selectFrom('site').selectAll().orderBy('id').execute()
+}
+
+export async function insertSite(c: Conn, row: SiteTable): Promise<void> {
+  await c.db.insertInto('site').values(row).execute()
+}
+
+export async function updateSite(c: Conn, id: string, patch: Updateable<SiteTable>): Promise<void> {
+  await c.db.updateTable('site').set(patch).where('id', '=', id).execute()
+}
+
+/** Stores a period's sealed list and creates one counter row per stratum (all at zero). */
+export async function insertRandomizationList(
+  c: Conn,
+  row: RandomizationListTable,
+  strata: readonly string[],
+): Promise<void> {
+  await c.db.insertInto('randomization_list').values(row).execute()
+  const counters: RandomizationCounterTable[] = strata.map((stratum) => ({
+    period_id: row.period_id,
+    stratum,
+    allocated: 0,
+    sealed_state: null,
+  }))
+  if (counters.length > 0) await c.db.insertInto('randomization_counter').values(counters).execute()
+}
+
+export function listRandomizationLists(c: Conn): Promise<RandomizationListTable[]> {
+  return c.db.selectFrom('randomization_list').selectAll().orderBy('created_at').execute()
+}
+
+/** Subjects allocated per (period, stratum): aggregate counts, never per subject. */
+export function randomizationCounters(
+  c: Conn,
+): Promise<Pick<RandomizationCounterTable, 'period_id' | 'stratum' | 'allocated'>[]> {
+  return c.db.selectFrom('randomization_counter').select(['period_id', 'stratum', 'allocated']).execute()
+}

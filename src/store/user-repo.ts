@@ -1,0 +1,46 @@
+import type { Updateable } from 'kysely'
+import type { SessionTable, UserTable } from './schema.ts'
+import type { Conn } from './store.ts'
+
+export function findUserByUsername(c: Conn, username: string): Promise<UserTable | undefined> {
+  return c.db.selectFrom('app_user').selectAll().where('username', '=', username).executeTakeFirst()
+}
+
+export function findUser(c: Conn, id: string): Promise<UserTable | undefined> {
+  return c.db.selectFrom('app_user').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+export function listUsers(c: Conn): Promise<UserTable[]> {
+  return c.db.selectFrom('app_user').selectAll().orderBy('username').execute()
+}
+
+export async function insertUser(c: Conn, row: UserTable): Promise<void> {
+  await c.db.insertInto('app_user').values(row).execute()
+}
+
+export async function updateUser(c: Conn, id: string, patch: Updateable<UserTable>): Promise<void> {
+  await c.db.updateTable('app_user').set(patch).where('id', '=', id).execute()
+}
+
+export async function insertSession(c: Conn, row: SessionTable): Promise<void> {
+  await c.db.insertInto('user_session').values(row).execute()
+}
+
+export function findSession(c: Conn, idHash: string): Promise<SessionTable | undefined> {
+  return c.db.selectFrom('user_session').selectAll().where('id_hash', '=', idHash).executeTakeFirst()
+}
+
+export async function updateSession(c: Conn, idHash: string, patch: Updateable<SessionTable>): Promise<void> {
+  await c.db.updateTable('user_session').set(patch).where('id_hash', '=', idHash).execute()
+}
+
+/** Revokes every open session of a user (deactivation, password change). Returns how many were open. */
+export async function revokeUserSessions(c: Conn, userId: string, at: string): Promise<number> {
+  const result = await c.db
+    .updateTable('user_session')
+    .set({ revoked_at: at })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
