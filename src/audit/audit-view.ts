@@ -52,10 +52,13 @@ const Json = z.json()
 export function projectAuditRow(row: AuditRow, reader: AuditReader): AuditView {
   const seq = Number(row.seq)
   const changes = fromJson(StoredChanges, row.changes, `audit record ${seq}`).map((ch, i): AuditChangeView => {
-    if (!ch.sensitive) return { field: ch.field, old: ch.old as JsonValue, new: ch.new as JsonValue }
+    if (!ch.sensitive) return { field: ch.field, old: ch.old, new: ch.new }
     if (reader.blinded) return { field: ch.field, old: BLINDED_VALUE, new: BLINDED_VALUE, blinded: true }
-    const open = (side: 'old' | 'new'): JsonValue =>
-      reader.sealer.open(Json, String(ch[side]), auditSealContext(seq, i, side)) as JsonValue
+    const open = (side: 'old' | 'new'): JsonValue => {
+      const sealed = ch[side]
+      if (typeof sealed !== 'string') throw new Error(`audit record ${seq}: sensitive value is not sealed`)
+      return reader.sealer.open(Json, sealed, auditSealContext(seq, i, side))
+    }
     return { field: ch.field, old: open('old'), new: open('new') }
   })
   return {
