@@ -23,7 +23,11 @@ export async function loadProtocolFile(file: string): Promise<Result<ProtocolVer
     text = await readFile(file, 'utf8')
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
-    return fail({ code: ProblemCode.Io, path: '', message: code === 'ENOENT' ? 'file not found' : `cannot read file (${code})` })
+    return fail({
+      code: ProblemCode.Io,
+      path: '',
+      message: code === 'ENOENT' ? 'file not found' : `cannot read file (${code})`,
+    })
   }
   return parseProtocolText(text, file)
 }
@@ -39,7 +43,7 @@ export function parseProtocolText(text: string, source = '<input>'): Result<Prot
     raw = parseYaml(text, { maxAliasCount: 100, prettyErrors: false, uniqueKeys: true })
   } catch (e) {
     const where = e instanceof YAMLParseError && e.linePos ? `line ${e.linePos[0].line}` : ''
-    const message = e instanceof Error ? e.message.split('\n')[0] ?? 'invalid YAML' : 'invalid YAML'
+    const message = e instanceof Error ? (e.message.split('\n')[0] ?? 'invalid YAML') : 'invalid YAML'
     return fail({ code: ProblemCode.Invalid, path: where, message: `not valid YAML: ${message}` })
   }
   return protocolFromData(raw, source)
@@ -62,7 +66,9 @@ export function hashProtocol(protocol: ProtocolFile): string {
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : v,
   )
 }
@@ -73,7 +79,11 @@ export function zodProblems(error: z.ZodError): Problem[] {
     const path = formatPath(issue.path)
     if (issue.code === 'unrecognized_keys') {
       const keys = issue.keys.join(', ')
-      return { code: ProblemCode.UnknownField, path, message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${keys}` }
+      return {
+        code: ProblemCode.UnknownField,
+        path,
+        message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${keys}`,
+      }
     }
     if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) {
       return { code: ProblemCode.Required, path, message: 'is required' }
