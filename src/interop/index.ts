@@ -1,6 +1,39 @@
+/**
+ * Interoperability: CDISC ODM 1.3.2 import/export, REDCap data dictionaries and data, SDTM-style and R-ready
+ * exports. Readers never throw on bad input (problems carry the line); writers are pure functions of plain data
+ * (`StudyExtract`) writing to a sink, so the CLI and API only choose where the bytes go.
+ */
 export * from './study-extract.ts'
 export * from './odm-oids.ts'
-export { writeOdm, odmToString, type OdmWriteOptions, type OdmFileType } from './odm-writer.ts'
+export type * from './odm-model.ts'
+export { writeOdm, odmToString, formatValue, type OdmWriteOptions, type OdmFileType } from './odm-writer.ts'
+export {
+  readOdm,
+  readOdmFile,
+  DEFAULT_ODM_LIMITS,
+  type OdmCounts,
+  type OdmLimits,
+  type OdmReadOptions,
+  type OdmReadResult,
+} from './odm-reader.ts'
+export { odmToProtocol, type ItemTarget, type OdmMapping, type OdmProtocolImport } from './odm-to-protocol.ts'
+export { importOdmFile, type OdmImportOptions, type OdmImportResult } from './odm-import.ts'
+export {
+  convertValue,
+  mapOdmSubject,
+  toSubjectRecords,
+  type ImportedAudit,
+  type ImportedFormSave,
+  type ImportedSubject,
+  type OdmIdResolver,
+} from './odm-clinical.ts'
+export {
+  formatImportReport,
+  ReportCollector,
+  type ImportReport,
+  type Placeholder,
+  type ReportEntry,
+} from './import-report.ts'
 export { parseExpression, type Expr } from './expression.ts'
 export {
   translateCondition,
