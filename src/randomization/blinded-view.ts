@@ -6,7 +6,6 @@
  * `seesAllocation`.
  */
 import {
-  isUnblindedRole,
   type Instant,
   type PeriodId,
   type ProtocolFile,
@@ -17,7 +16,7 @@ import {
 } from '../domain/index.ts'
 import { blindedPeriodStep, type BlindedPeriodStep, type PeriodAssignment } from './period-assignment.ts'
 import { preparationCode } from './preparation.ts'
-import { isBlindedPhase, type StudyPhase } from './study-phase.ts'
+import { roleSeesAllocation, type StudyPhase } from './study-phase.ts'
 
 /** The stored record: unblinded, read only through the projections below. */
 export interface SubjectAllocation {
@@ -56,11 +55,6 @@ export interface UnblindedSubjectAllocation {
   readonly siteId: SiteId
   readonly periods: readonly UnblindedPeriodView[]
   readonly emergencyUnblinding: SubjectAllocation['emergencyUnblinding']
-}
-
-/** Whether a role sees allocations in this phase: the unblinded roles, or everyone after end-of-study unblinding. */
-export function roleSeesAllocation(role: Role, phase: StudyPhase): boolean {
-  return isUnblindedRole(role) || !isBlindedPhase(phase)
 }
 
 /** The view a role gets of a subject's allocation: blinded by default. */

@@ -67,7 +67,7 @@ export {
   type Spread,
   type StratumBalance,
 } from './randomization-report.ts'
-export { isBlindedPhase, type StudyPhase } from './study-phase.ts'
+export { isBlindedPhase, roleSeesAllocation, type StudyPhase } from './study-phase.ts'
 export {
   SlotFailure,
   slotSequenceViolations,
@@ -93,6 +93,7 @@ export {
   blindedPreparationView,
   preparationCode,
   preparationSheet,
+  preparationViewFor,
   type BlindedPreparation,
   type PreparationSheet,
 } from './preparation.ts'
@@ -115,7 +116,6 @@ export {
 } from './supply-chain.ts'
 export {
   blindSubjectAllocation,
-  roleSeesAllocation,
   subjectAllocationView,
   unblindSubjectAllocation,
   type BlindedPeriodView,

@@ -13,13 +13,15 @@ import {
   type Instant,
   type ProtocolFile,
   type Result,
+  type Role,
   type SubjectId,
 } from '../domain/index.ts'
 import type { DoseComputation } from './dosing.ts'
 import { commonBlindedLabel } from './scheme.ts'
+import { roleSeesAllocation, type StudyPhase } from './study-phase.ts'
 import { checkLotForUse, type Lot } from './supply-chain.ts'
 
-/** `PRP-` and 10 hex digits of SHA-256(study | subject | period): stable, unguessable from the arm, short to read aloud. */
+/** `PRP-` and 10 hex digits of SHA-256(study | subject | period): stable, computed without the arm, short to read aloud. */
 export function preparationCode(studyId: string, subjectId: string, periodId: string): string {
   const digest = createHash('sha256')
     .update(`trialdesk/preparation/v1|${studyId}|${subjectId}|${periodId}`)
@@ -115,6 +117,17 @@ export function blindedPreparationView(sheet: PreparationSheet): BlindedPreparat
     vehicle: sheet.vehicle,
     infusionMinutes: sheet.infusionMinutes,
   }
+}
+
+/** The preparation as a role may see it: the sheet for the unblinded roles, the blinded view for everyone else. */
+export function preparationViewFor(
+  sheet: PreparationSheet,
+  role: Role,
+  phase: StudyPhase,
+): ({ readonly blinded: false } & PreparationSheet) | ({ readonly blinded: true } & BlindedPreparation) {
+  return roleSeesAllocation(role, phase)
+    ? { blinded: false, ...sheet }
+    : { blinded: true, ...blindedPreparationView(sheet) }
 }
 
 function preparationFacts(protocol: ProtocolFile): Result<PreparationFacts> {

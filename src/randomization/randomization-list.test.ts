@@ -254,7 +254,8 @@ describe('canonical CSV, fingerprint and verification', () => {
     }
     expect(verifyList(swapped, fingerprint).ok).toBe(false)
     expect(verifyCsv(csv.replace('\n', '\r\n'), fingerprint).ok).toBe(false)
-    expect(verifyCsv(csv, 'abc').ok || verifyCsv(csv, 'abc').problems).toEqual([
+    const malformed = verifyCsv(csv, 'abc')
+    expect(malformed.ok || malformed.problems).toEqual([
       { code: 'invalid', path: 'fingerprint', message: 'must be 64 hexadecimal characters (SHA-256)' },
     ])
   })

@@ -35,12 +35,13 @@ describe('convergence guessing', () => {
   // Exact values (Blackwell & Hodges 1957): within a block, guessing the arm with fewest so far is right with
   // probability 1/(arms left with quota). Block of 2, two arms: (1/2 + 1)/2 = 0.75. Block of 4, two arms:
   // (1/2 + 2/3 + 5/6 + 1)/4 = 17/24. Block of 4, four arms: (1/4 + 1/3 + 1/2 + 1)/4 = 25/48. Simple 1:1: 1/2.
-  it.each([
+  const exactCases: [string, Allocation, number][] = [
     ['blocks of 2, 1:1', { method: 'permuted-blocks', ratio: two, blockSizes: [2], stratifyBy: [] }, 0.75],
     ['blocks of 4, 1:1', { method: 'permuted-blocks', ratio: two, blockSizes: [4], stratifyBy: [] }, 17 / 24],
     ['blocks of 4, 1:1:1:1', { method: 'permuted-blocks', ratio: four, blockSizes: [4], stratifyBy: [] }, 25 / 48],
     ['simple, 1:1', { method: 'simple', ratio: two, stratifyBy: [] }, 0.5],
-  ] as const)('simulation recovers the exact predictability: %s', (_, allocation, exact) => {
+  ]
+  it.each(exactCases)('simulation recovers the exact predictability: %s', (_, allocation, exact) => {
     const result = simulateScheme(protocol, scheme(allocation), { seed: 'exact', sims: 400, subjects: 40 })
     expect(Math.abs(result.correctGuessRate - exact)).toBeLessThan(Math.max(4 * result.correctGuessSe, 1e-12))
   })

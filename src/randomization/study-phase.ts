@@ -1,4 +1,4 @@
-import type { Instant } from '../domain/index.ts'
+import { isUnblindedRole, type Instant, type Role } from '../domain/index.ts'
 
 /**
  * Where the study stands for allocation and blinding:
@@ -16,4 +16,12 @@ export type StudyPhase =
 /** The blind holds in every phase before end-of-study unblinding. */
 export function isBlindedPhase(phase: StudyPhase): boolean {
   return phase.status !== 'unblinded'
+}
+
+/**
+ * Whether a role sees allocations in this phase: the unblinded roles, or everyone after end-of-study
+ * unblinding. The domain's rule, the same as access's `seesAllocation`.
+ */
+export function roleSeesAllocation(role: Role, phase: StudyPhase): boolean {
+  return isUnblindedRole(role) || !isBlindedPhase(phase)
 }
