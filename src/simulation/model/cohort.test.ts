@@ -126,6 +126,33 @@ describe('fast path against the parameters (20,000 patients, no attrition)', () 
   })
 })
 
+describe('curvature', () => {
+  it('adds c·t² to the latent path and feeds the hazard through it', () => {
+    const curved = NaturalHistoryParams.parse({
+      ...noAttrition,
+      alsfrs: { ...noAttrition.alsfrs, curvature: { mean: -0.02, sd: 0 } },
+    })
+    const n = 4000
+    const days = [0, 365]
+    const straight = simulateAlsfrsTotals(noAttrition, { P: noEffect }, n, days, createRng('curve'))
+    const bent = simulateAlsfrsTotals(curved, { P: noEffect }, n, days, createRng('curve'))
+    const change = (c: AlsfrsTotalsCohort) =>
+      mean(Array.from({ length: n }, (_, i) => (c.total[2 * i + 1] as number) - (c.total[2 * i] as number)))
+    // Same patients and noise; only c·t² differs: −0.02 × (365 / 30.4375)² = −2.88 points (rounding adds ±0.5 per patient).
+    expect(change(bent) - change(straight)).toBeCloseTo(-0.02 * (365 / DAYS_PER_MONTH) ** 2, 1)
+    const withDeaths = (p: NaturalHistoryParams) =>
+      simulateAlsfrsTotals(
+        NaturalHistoryParams.parse({ ...p, survival: defaultNaturalHistory.survival }),
+        { P: noEffect },
+        n,
+        days,
+        createRng('curve'),
+      )
+    const dead = (c: AlsfrsTotalsCohort) => Array.from(c.deathMonths).filter((t) => t <= 12).length
+    expect(dead(withDeaths(curved))).toBeGreaterThan(dead(withDeaths(noAttrition)))
+  })
+})
+
 describe('treatment effects', () => {
   it('recovers a 25 % slowing of the ALSFRS-R slope (20,000 patients, 1:1)', () => {
     const slowed = ArmEffect.parse({ slopeSlowing: 0.25 })

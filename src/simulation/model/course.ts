@@ -151,9 +151,9 @@ export function sampleEventTimes(
           eVent,
         )
       : Infinity
+  if (s.deathRatePerMonth === 0) return { ventilation: vent, death: Infinity }
   const logDeath = Math.log(s.deathRatePerMonth)
   const logPostVent = Math.log(s.postVentilationDeathHr)
-  if (s.deathRatePerMonth === 0) return { ventilation: vent, death: Infinity }
   const death = firstPassage(
     (t, mid) => logDeath + logStateHazard(params, c, t) + c.clock.logHazardRatio(mid) + (mid > vent ? logPostVent : 0),
     breakpoints(horizon, [...c.clock.changes, vent], grid),
