@@ -23,16 +23,8 @@ export const ALSFRS_SUBSCORES = {
 } as const
 export type AlsfrsSubscore = keyof typeof ALSFRS_SUBSCORES
 
-/** Slot indices used by the generator's clinical rules. */
-export const SLOT = {
-  speech: 0,
-  swallowing: 2,
-  handwriting: 3,
-  cutting: 4,
-  walking: 7,
-  dyspnea: 9,
-  respiratoryInsufficiency: 11,
-} as const
+/** Slot indices used by the generator's clinical rules (gastrostomy, NIV, ventilation). */
+export const SLOT = { swallowing: 2, respiratoryInsufficiency: 11 } as const
 
 /** Modified Ashworth grades as written, in ordinal order (rank = index; `1+` is rank 2). */
 export const MAS_GRADES = ['0', '1', '1+', '2', '3', '4'] as const
