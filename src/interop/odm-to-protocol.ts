@@ -435,6 +435,13 @@ function addItem(
   // Computed items: REDCap calc fields and ODM MethodDef computations become derived values when translatable.
   const method = ref.methodOid ? idx.methods.get(ref.methodOid) : undefined
   const calcText = fieldType === 'calc' ? extValue(item.ext, 'Calculation') : method?.expressions[0]?.text
+  if (method && calcText === undefined) {
+    report.add(
+      where,
+      `method ${method.oid} has no formal expression (${cleanLabel(pickText(method.description)) || 'computed elsewhere'}); imported as an entered item`,
+      method.line,
+    )
+  }
   if (calcText !== undefined && (fieldType === 'calc' || method)) {
     draft.pending.push({
       kind: 'calc',

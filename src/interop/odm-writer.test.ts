@@ -2,10 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { loadProtocolFile } from '../protocol/index.ts'
+import { compileProtocol, loadProtocolFile } from '../protocol/index.ts'
 import { miniExtract } from '../../test/fixtures/interop/mini-extract.ts'
 import {
-  designFromProtocol,
+  designFromCompiled,
   findXmllint,
   odmToString,
   validateXmlFile,
@@ -45,7 +45,7 @@ describe.skipIf(!xmllint)('ODM export validates against the ODM 1.3.2 schema', (
   it('metadata only, for the reference ALS protocol', async () => {
     const loaded = await loadProtocolFile(new URL('../../protocols/admsc-als.yaml', import.meta.url).pathname)
     if (!loaded.ok) throw new Error('reference protocol invalid')
-    const design = designFromProtocol(loaded.value.protocol, loaded.value.hash)
+    const design = designFromCompiled(compileProtocol(loaded.value))
     const xml = write(
       { design, subjects: [], users: [], signatureMeanings: [], blinded: true, extractedAt: base.createdAt },
       { clinical: false },
@@ -53,6 +53,10 @@ describe.skipIf(!xmllint)('ODM export validates against the ODM 1.3.2 schema', (
     expect(validate(xml)).toEqual({ valid: true, errors: [] })
     expect(xml).toContain('<StudyEventDef OID="SE.M48"')
     expect(xml).toContain('<FormDef OID="F.ALSFRS"')
+    // Instrument items come from the compiled protocol, with their code lists and the instrument's scores.
+    expect(xml).toContain('<ItemDef OID="I.ALSFRS.Q5A"')
+    expect(xml).toMatch(/<ItemDef OID="I.ALSFRS.total" Name="total" DataType="integer">/)
+    expect(xml).toContain('<MethodDef OID="M.ALSFRS.total"')
     expect(xml).toContain('<ItemDef OID="I.CONMED.riluzole_dose" Name="riluzole_dose" DataType="integer">')
   })
 

@@ -193,7 +193,14 @@ export function writeStudy(w: XmlWriter, design: StudyDesign, opts: StudyOptions
   for (const f of forms) {
     for (const item of f.items) writeItemDef(w, f, item, units, codeLists, design)
     for (const d of f.derived) {
-      w.open('ItemDef', { OID: oid.item(f.id, d.id), Name: d.id, DataType: 'float', SignificantDigits: d.decimals })
+      const dataType =
+        d.type === 'integer' ? 'integer' : d.type === 'text' ? 'text' : d.type === 'boolean' ? 'boolean' : 'float'
+      w.open('ItemDef', {
+        OID: oid.item(f.id, d.id),
+        Name: d.id,
+        DataType: dataType,
+        SignificantDigits: dataType === 'float' ? d.decimals : undefined,
+      })
       w.translated('Question', d.label)
       const unit = d.unit ? units.get(d.unit) : undefined
       if (unit) w.leaf('MeasurementUnitRef', { MeasurementUnitOID: unit })
@@ -214,8 +221,11 @@ export function writeStudy(w: XmlWriter, design: StudyDesign, opts: StudyOptions
   for (const f of forms) {
     for (const d of f.derived) {
       w.open('MethodDef', { OID: oid.method(f.id, d.id), Name: `${f.id}.${d.id}`, Type: 'Computation' })
-      w.translated('Description', d.label)
-      w.leaf('FormalExpression', { Context: TRIALDESK_EXPRESSION }, d.formula)
+      w.translated(
+        'Description',
+        d.formula ? d.label : `${d.label}: computed by the ${d.computedBy ?? 'instrument'} scoring rules`,
+      )
+      if (d.formula) w.leaf('FormalExpression', { Context: TRIALDESK_EXPRESSION }, d.formula)
       w.close()
     }
   }

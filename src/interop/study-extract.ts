@@ -6,7 +6,20 @@
  * Blinding: a `StudyExtract` for a blinded role is built without `allocations` (the store's blinded projection);
  * writers refuse an extract marked `blinded` that still carries one.
  */
-import type { ChoiceOption, DerivedDef, EditCheck, ItemDef, ProtocolFile } from '../domain/index.ts'
+import type { ChoiceOption, EditCheck, ItemDef, ProtocolFile } from '../domain/index.ts'
+import type { CompiledProtocol } from '../protocol/index.ts'
+
+/** A value computed from the form: a protocol formula, or an instrument score computed by its code. */
+export interface DesignDerived {
+  readonly id: string
+  readonly label: string
+  /** Absent for instrument scores (ALSFRS-R total, …), which are computed by the instrument's code. */
+  readonly formula?: string | undefined
+  readonly computedBy?: string | undefined
+  readonly unit?: string | undefined
+  readonly decimals?: number | undefined
+  readonly type?: 'integer' | 'decimal' | 'text' | 'boolean' | undefined
+}
 
 /** A form as it is captured: instrument items already expanded by `src/protocol`, plus protocol-defined items. */
 export interface DesignForm {
@@ -14,7 +27,7 @@ export interface DesignForm {
   readonly label: string
   readonly repeating: boolean
   readonly items: readonly ItemDef[]
-  readonly derived: readonly DerivedDef[]
+  readonly derived: readonly DesignDerived[]
   readonly checks: readonly EditCheck[]
 }
 
@@ -111,6 +124,32 @@ export interface StudyExtract {
   readonly extractedAt: string
   /** Hash of the data snapshot the extract was taken from, when taken at a lock. */
   readonly snapshotHash?: string
+}
+
+/** The design from a compiled protocol: instrument items expanded, scores and derived values listed. */
+export function designFromCompiled(compiled: CompiledProtocol): StudyDesign {
+  return {
+    protocol: compiled.protocol,
+    protocolHash: compiled.hash,
+    codeLists: {},
+    forms: compiled.forms.map((f) => ({
+      id: f.id,
+      label: f.label,
+      repeating: f.repeating,
+      items: f.items.map(({ source: _source, ...item }) => item),
+      derived: [
+        ...f.scores.map((s) => ({
+          id: s.id,
+          label: s.label,
+          type: s.type,
+          unit: s.unit,
+          computedBy: f.instrument?.name ?? f.instrument?.id,
+        })),
+        ...f.derived.map((d) => ({ id: d.id, label: d.label, formula: d.formula, unit: d.unit, decimals: d.decimals })),
+      ],
+      checks: f.checks,
+    })),
+  }
 }
 
 /**
