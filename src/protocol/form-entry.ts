@@ -81,14 +81,13 @@ export function validateFormEntry(form: CompiledForm, values: unknown, context: 
   // Visibility in form order over the entered values; a hidden item's value no longer counts for later items.
   const effective: Record<string, ItemValue> = { ...entered }
   for (const item of form.items) {
-    const shown = !item.showWhen || evaluateCondition(item.showWhen, effective)
     const answered = item.id in effective
-    if (!shown) {
+    if (item.showWhen && !evaluateCondition(item.showWhen, effective)) {
       if (answered) {
         problems.push({
           code: ProblemCode.Invalid,
           path: `items.${item.id}`,
-          message: `must be empty: asked only when ${describeCondition(item.showWhen ?? { answered: item.id })}`,
+          message: `must be empty: asked only when ${describeCondition(item.showWhen)}`,
         })
       }
       delete effective[item.id]

@@ -10,15 +10,18 @@ export function registerScoreCommand(program: Command): void {
   program
     .command('score')
     .description('score one filled instrument (JSON keyed by item id) and print the scores as JSON')
-    .argument(
-      '<instrument>',
-      `instrument id: ${listInstruments()
-        .map((i) => i.id)
-        .join(', ')}`,
-    )
+    .argument('<instrument>', 'instrument id, e.g. ALSFRS-R, MAS, ECAS, NEUROPHYS (all are listed below)')
     .argument('<file>', 'JSON file with the answers, or - for standard input')
     .option('--muscle-groups <ids>', 'MAS: comma-separated muscle groups rated (default: the suggested list)')
     .option('--cutoffs <pairs>', 'ECAS: abnormal-at-or-below cut-offs, e.g. total=100,alsSpecific=75')
+    // The library is read only when help is shown, not at every start of the CLI.
+    .addHelpText(
+      'after',
+      () =>
+        `\nInstruments: ${listInstruments()
+          .map((i) => i.id)
+          .join(', ')}`,
+    )
     .addHelpText(
       'after',
       '\nALSFRS-R input: {"Q1": 4, ..., "Q5A": 3 (or "Q5B"), ..., "Q12": 4, "onsetDate": "2025-01-15",' +
