@@ -10,9 +10,7 @@ import { describe, expect, it } from 'vitest'
 import {
   isUnblindedRole,
   ROLES,
-  type ArmId,
   type Instant,
-  type PeriodId,
   type Result,
   type Role,
   type SiteId,
@@ -178,7 +176,7 @@ function infuse(
   const prepared = value(
     recordPreparation(chain, {
       preparationCode: sheet.preparationCode,
-      periodId: assignment.periodId as PeriodId,
+      periodId: assignment.periodId,
       lot,
       date,
     }),

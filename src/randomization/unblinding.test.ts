@@ -25,6 +25,8 @@ const { protocol } = referenceProtocol()
 const AT = '2026-05-04T22:10:00.000Z' as Instant
 const LOCKED = '2027-11-30T12:00:00.000Z' as Instant
 const LIVE: StudyPhase = { status: 'live' }
+const MAL_SITES: readonly SiteId[] = ['MAL' as SiteId]
+const COR_SITES: readonly SiteId[] = ['COR' as SiteId]
 
 function randomized(subjectId: string, arm: string, siteId = 'MAL'): SubjectAllocation {
   const slot = {
@@ -131,7 +133,7 @@ describe('emergency unblinding', () => {
     expect(code({ reason: 'urgent' })).toBe('reason_required')
     for (const role of ROLES.filter((r) => r !== Role.Investigator))
       expect(code({ actor: { ...investigator, role } })).toBe('forbidden')
-    expect(code({ actor: { ...investigator, sites: ['COR' as SiteId] } })).toBe('not_found')
+    expect(code({ actor: { ...investigator, sites: COR_SITES } })).toBe('not_found')
     expect(code({ record: { ...record, periods: [] } })).toBe('state_invalid')
     expect(code({ phase: { status: 'unblinded', lockedAt: LOCKED, unblindedAt: LOCKED } })).toBe('state_invalid')
     expect(code({ phase: { status: 'locked', lockedAt: LOCKED } })).toBe('ok')
