@@ -1,1 +1,2 @@
 export * from './distributions.ts'
+export * from './survival/index.ts'
