@@ -62,7 +62,7 @@ function randomized(subjectId: string, arm: string, siteId = 'MAL'): SubjectAllo
 const investigator: UnblindingActor = {
   userId: 'u-inv-mal' as UserId,
   role: Role.Investigator,
-  sites: ['MAL' as SiteId],
+  sites: MAL_SITES,
 }
 const REASON = 'Anaphylaxis during infusion; treating physician needs the product content'
 
