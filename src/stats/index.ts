@@ -1,2 +1,3 @@
 export * from './distributions.ts'
 export * from './survival/index.ts'
+export * from './lmm/index.ts'
