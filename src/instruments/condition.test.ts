@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { conditionComparisons, conditionReferences, evaluateCondition } from './condition.ts'
+import { conditionComparisons, conditionReferences, describeCondition, evaluateCondition } from './condition.ts'
 
 describe('evaluateCondition', () => {
   it('is false for a comparison on an unanswered item, whatever the operator', () => {
@@ -48,5 +48,16 @@ describe('evaluateCondition', () => {
     }
     expect(conditionReferences(c)).toEqual(['a', 'b'])
     expect(conditionComparisons(c, 'when').map((x) => x.path)).toEqual(['when.any[0]', 'when.any[1].not.all[1]'])
+  })
+
+  it('writes a condition the way an author reads it', () => {
+    const c = {
+      all: [
+        { item: 'riluzole', op: '==' as const, value: true },
+        { any: [{ item: 'Q10', op: '==' as const, value: 0 }, { not: { answered: 'Q5B' } }] },
+      ],
+    }
+    expect(describeCondition(c)).toBe('riluzole == true and (Q10 == 0 or not (Q5B is answered))')
+    expect(describeCondition({ item: 'site', op: '!=', value: 'other' })).toBe('site != "other"')
   })
 })

@@ -115,3 +115,15 @@ export function conditionComparisons(
   if ('item' in condition) return [{ path, item: condition.item, op: condition.op, value: condition.value }]
   return []
 }
+
+/** A condition written the way a protocol author reads it: `riluzole == true and (Q10 == 0 or Q12 < 4)`. */
+export function describeCondition(condition: RuleCondition): string {
+  const group = (parts: readonly RuleCondition[], joiner: string): string =>
+    parts.map((c) => ('any' in c || 'all' in c ? `(${describeCondition(c)})` : describeCondition(c))).join(joiner)
+  if ('any' in condition) return group(condition.any, ' or ')
+  if ('all' in condition) return group(condition.all, ' and ')
+  if ('not' in condition) return `not (${describeCondition(condition.not)})`
+  if ('answered' in condition) return `${condition.answered} is answered`
+  if ('event' in condition) return `${condition.event} has occurred`
+  return `${condition.item} ${condition.op} ${typeof condition.value === 'string' ? `"${condition.value}"` : String(condition.value)}`
+}

@@ -32,6 +32,7 @@ export {
 export {
   conditionComparisons,
   conditionReferences,
+  describeCondition,
   evaluateCondition,
   isAnswered,
   RuleCondition,
