@@ -204,6 +204,45 @@ function addTiedRows(w: Work, from: number, to: number): void {
 }
 
 /**
+ * Centres and scales, in place, every covariate column that is not all -1/0/1 (R's `nocenter` default), as
+ * coxfit6.c does for numerical stability: x -> (x - mean) * n / sum|x - mean|. Returns the scale factors.
+ */
+function centreAndScale(x: Float64Array, n: number, p: number): Float64Array {
+  const scale = new Float64Array(p).fill(1)
+  for (let j = 0; j < p; j++) {
+    let special = true
+    for (let s = 0; s < n && special; s++) {
+      const v = x[s * p + j]
+      if (v !== 0 && v !== 1 && v !== -1) special = false
+    }
+    if (special) continue
+    let sum = 0
+    for (let s = 0; s < n; s++) sum += x[s * p + j] as number
+    const mean = sum / n
+    let abs = 0
+    for (let s = 0; s < n; s++) {
+      x[s * p + j]! -= mean
+      abs += Math.abs(x[s * p + j] as number)
+    }
+    const sc = abs > 0 ? n / abs : 1
+    scale[j] = sc
+    for (let s = 0; s < n; s++) x[s * p + j]! *= sc
+  }
+  return scale
+}
+
+/** Linear predictor per sorted row on the original scale, centred as R's (x - means) b (aliased columns give 0). */
+function linearPredictor(x: Float64Array, n: number, p: number, coef: Float64Array, scale: Float64Array): Float64Array {
+  const lp = new Float64Array(n)
+  for (let s = 0; s < n; s++) {
+    let z = 0
+    for (let j = 0; j < p; j++) z += (coef[j] as number) * ((x[s * p + j] as number) / (scale[j] as number))
+    lp[s] = z
+  }
+  return lp
+}
+
+/**
  * Cox proportional hazards regression with R `coxph` 3.5's numbers (estimates, tests, concordance).
  *
  * @example
@@ -247,27 +286,7 @@ export function coxph(data: CoxData, opts: CoxOptions = {}): SurvivalResult<CoxF
     }
   }
 
-  // centre and scale every column that is not all -1/0/1 (R's nocenter default), for numerical stability
-  const scale = new Float64Array(p).fill(1)
-  for (let j = 0; j < p; j++) {
-    let special = true
-    for (let s = 0; s < n && special; s++) {
-      const v = x[s * p + j]
-      if (v !== 0 && v !== 1 && v !== -1) special = false
-    }
-    if (special) continue
-    let sum = 0
-    for (let s = 0; s < n; s++) sum += x[s * p + j] as number
-    const mean = sum / n
-    let abs = 0
-    for (let s = 0; s < n; s++) {
-      x[s * p + j]! -= mean
-      abs += Math.abs(x[s * p + j] as number)
-    }
-    const sc = abs > 0 ? n / abs : 1
-    scale[j] = sc
-    for (let s = 0; s < n; s++) x[s * p + j]! *= sc
-  }
+  const scale = centreAndScale(x, n, p)
 
   const w: Work = {
     prep,
@@ -365,15 +384,9 @@ export function coxph(data: CoxData, opts: CoxOptions = {}): SurvivalResult<CoxF
     })
   }
 
-  // linear predictor in sorted order, centred as R's (x - means) b (aliased columns contribute 0)
-  const lp = new Float64Array(n)
+  const lp = linearPredictor(x, n, p, coef, scale)
   let maxLp = -Infinity
-  for (let s = 0; s < n; s++) {
-    let z = 0
-    for (let j = 0; j < p; j++) z += (coef[j] as number) * ((x[s * p + j] as number) / (scale[j] as number))
-    lp[s] = z
-    if (z > maxLp) maxLp = z
-  }
+  for (let s = 0; s < n; s++) if ((lp[s] as number) > maxLp) maxLp = lp[s] as number
 
   // R's infinite-coefficient diagnostics (coxph.fit): |u V| large relative to |beta| after convergence
   if (maxIter > 1) {
