@@ -161,6 +161,8 @@ export interface SubjectPeriodTable {
   id: string
   subject_id: string
   period_id: string
+  /** The date the period starts for this subject: the anchor of the period's visits. */
+  start_date: string
   entered_at: string
   entered_by: string
   /** Sealed `PeriodAssignment` (arm, what is received, slot). */

@@ -147,6 +147,7 @@ export const initial: Migration = {
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('subject_id', 'text', (c) => c.notNull().references('subject.id'))
       .addColumn('period_id', 'text', (c) => c.notNull())
+      .addColumn('start_date', 'text', (c) => c.notNull())
       .addColumn('entered_at', 'text', (c) => c.notNull())
       .addColumn('entered_by', 'text', (c) => c.notNull())
       .addColumn('sealed', 'text', (c) => c.notNull())

@@ -1,0 +1,362 @@
+import { z } from 'zod'
+import { Action, authorize, type Actor } from '../access/index.ts'
+import { AuditKind } from '../audit/index.ts'
+import { fail, ok, ProblemCode, ROLES, type Result, type Role, type SiteId, type UserId } from '../domain/index.ts'
+import {
+  findSession,
+  findUser,
+  findUserByUsername,
+  fromJson,
+  insertSession,
+  insertUser,
+  listSites,
+  listUsers,
+  revokeUserSessions,
+  toJson,
+  updateSession,
+  updateUser,
+  type UserTable,
+} from '../store/index.ts'
+import { audit, parse, type Ctx } from './context.ts'
+
+/** A user account as shown to administrators (never the password hash). */
+export interface UserView {
+  readonly id: UserId
+  readonly username: string
+  readonly displayName: string
+  readonly role: Role
+  readonly sites: readonly SiteId[] | 'all'
+  readonly active: boolean
+  readonly createdAt: string
+  readonly deactivatedAt: string | null
+  readonly lastLoginAt: string | null
+}
+
+/** A user as the login code needs it: the actor it becomes, and the hash to verify against. */
+export interface LoginAccount {
+  readonly actor: Actor
+  readonly passwordHash: string
+  readonly active: boolean
+}
+
+export interface SessionView {
+  readonly idHash: string
+  readonly actor: Actor
+  readonly createdAt: string
+  readonly lastSeenAt: string
+  readonly expiresAt: string
+}
+
+export const Username = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'must be 2–63 lower-case letters, digits, ".", "_" or "-"')
+/** NIST SP 800-63B: length matters, composition rules do not. */
+export const Password = z.string().min(12, 'must be at least 12 characters').max(256)
+const Sites = z.union([z.literal('all'), z.array(z.string().min(1)).min(1, 'must list at least one site')])
+
+const CreateUser = z.strictObject({
+  username: Username,
+  displayName: z.string().trim().min(1),
+  role: z.enum(ROLES as [Role, ...Role[]]),
+  sites: Sites,
+  password: Password,
+})
+export type CreateUserInput = z.input<typeof CreateUser>
+
+const Reason = z.strictObject({ reason: z.string().trim().min(1, 'a reason is required') })
+
+export interface UserService {
+  /** Creates an account (user.manage). The password is hashed with the platform's hasher; never audited. */
+  create(actor: Actor, input: CreateUserInput): Promise<Result<UserView>>
+  /** Deactivates an account and revokes its sessions; the row stays (nothing is deleted). */
+  deactivate(actor: Actor, userId: string, input: { reason: string }): Promise<Result<UserView>>
+  /** Sets a new password (administrator reset, or the user themself) and revokes open sessions. */
+  setPassword(actor: Actor, userId: string, input: { password: string; reason: string }): Promise<Result<UserView>>
+  list(actor: Actor): Promise<Result<readonly UserView[]>>
+}
+
+/**
+ * Audited helpers for the API's login and session handling (the HTTP side is the API's). Session ids are
+ * stored only as a hash; the API makes the random id and hashes it.
+ */
+export interface AuthService {
+  /** The account for a username, for the login code (undefined when there is none). */
+  findAccount(username: string): Promise<LoginAccount | undefined>
+  /**
+   * Checks a username and password. A failure is audited (`auth.login_failed`, with the attempted username)
+   * and answered with one message whatever went wrong, so accounts cannot be probed.
+   */
+  checkCredentials(input: { username: string; password: string }): Promise<Result<Actor>>
+  /** Opens a session and audits the login, in one transaction. */
+  startSession(
+    actor: Actor,
+    input: { idHash: string; expiresAt: string; userAgent?: string },
+  ): Promise<Result<SessionView>>
+  /** An open session: not revoked, not expired, account active. */
+  findSession(idHash: string): Promise<SessionView | undefined>
+  /** Records activity (sliding idle expiry). */
+  touchSession(idHash: string, expiresAt: string): Promise<void>
+  /** Closes a session (logout, timeout) and audits the logout. */
+  endSession(idHash: string, reason: 'logout' | 'timeout'): Promise<Result<true>>
+  /** Audits a failed login the API detected itself (e.g. rate limited). */
+  recordFailedLogin(input: { username: string; reason: string }): Promise<void>
+  /** Re-authentication for signatures and unblinding: true when `password` is the actor's. */
+  verifyPassword(actor: Actor, password: string): Promise<boolean>
+}
+
+const UNKNOWN_ACTOR = (username: string): Actor => ({
+  userId: 'anonymous' as UserId,
+  username,
+  role: 'admin',
+  sites: [],
+})
+
+export function userService(ctx: Ctx): UserService {
+  return {
+    async create(actor, input) {
+      const allowed = authorize(actor, Action.UserManage)
+      if (!allowed.ok) return allowed
+      const parsed = parse(CreateUser, input)
+      if (!parsed.ok) return parsed
+      const u = parsed.value
+      const passwordHash = await ctx.passwords.hash(u.password)
+      const at = ctx.clock.now()
+      return ctx.store.write(async (tx) => {
+        if (await findUserByUsername(tx, u.username)) {
+          return fail({ code: ProblemCode.Conflict, path: 'username', message: `username ${u.username} is taken` })
+        }
+        if (u.sites !== 'all') {
+          const known = new Set((await listSites(tx)).map((s) => s.id))
+          const unknown = u.sites.findIndex((s) => !known.has(s))
+          if (unknown >= 0)
+            return fail({
+              code: ProblemCode.Invalid,
+              path: `sites[${unknown}]`,
+              message: `unknown site "${u.sites[unknown]}"`,
+            })
+        }
+        const row: UserTable = {
+          id: ctx.newId(),
+          username: u.username,
+          display_name: u.displayName,
+          role: u.role,
+          sites: toJson(u.sites),
+          password_hash: passwordHash,
+          active: 1,
+          created_at: at,
+          deactivated_at: null,
+          last_login_at: null,
+        }
+        await insertUser(tx, row)
+        await audit(ctx, tx, actor, at, [
+          {
+            kind: AuditKind.UserCreated,
+            entityType: 'user',
+            entityId: row.id,
+            changes: [
+              { field: 'username', old: null, new: u.username },
+              { field: 'role', old: null, new: u.role },
+              { field: 'sites', old: null, new: u.sites === 'all' ? 'all' : [...u.sites] },
+            ],
+          },
+        ])
+        return ok(userView(row))
+      })
+    },
+
+    async deactivate(actor, userId, input) {
+      const allowed = authorize(actor, Action.UserManage)
+      if (!allowed.ok) return allowed
+      const parsed = parse(Reason, input)
+      if (!parsed.ok) return parsed
+      const at = ctx.clock.now()
+      return ctx.store.write(async (tx) => {
+        const row = await findUser(tx, userId)
+        if (!row) return fail({ code: ProblemCode.NotFound, path: 'userId', message: 'not found' })
+        if (row.active === 0)
+          return fail({ code: ProblemCode.Conflict, path: 'userId', message: 'the account is already inactive' })
+        await updateUser(tx, userId, { active: 0, deactivated_at: at })
+        await revokeUserSessions(tx, userId, at)
+        await audit(ctx, tx, actor, at, [
+          {
+            kind: AuditKind.UserDeactivated,
+            entityType: 'user',
+            entityId: userId,
+            changes: [{ field: 'active', old: true, new: false }],
+            reason: parsed.value.reason,
+          },
+        ])
+        return ok(userView({ ...row, active: 0, deactivated_at: at }))
+      })
+    },
+
+    async setPassword(actor, userId, input) {
+      const self = actor.userId === userId
+      if (!self) {
+        const allowed = authorize(actor, Action.UserManage)
+        if (!allowed.ok) return allowed
+      }
+      const parsed = parse(
+        z.strictObject({ password: Password, reason: z.string().trim().min(1, 'a reason is required') }),
+        input,
+      )
+      if (!parsed.ok) return parsed
+      const passwordHash = await ctx.passwords.hash(parsed.value.password)
+      const at = ctx.clock.now()
+      return ctx.store.write(async (tx) => {
+        const row = await findUser(tx, userId)
+        if (!row) return fail({ code: ProblemCode.NotFound, path: 'userId', message: 'not found' })
+        await updateUser(tx, userId, { password_hash: passwordHash })
+        await revokeUserSessions(tx, userId, at)
+        await audit(ctx, tx, actor, at, [
+          { kind: AuditKind.PasswordChanged, entityType: 'user', entityId: userId, reason: parsed.value.reason },
+        ])
+        return ok(userView(row))
+      })
+    },
+
+    async list(actor) {
+      const allowed = authorize(actor, Action.UserManage)
+      if (!allowed.ok) return allowed
+      return ok((await listUsers(ctx.store)).map(userView))
+    },
+  }
+}
+
+export function authService(ctx: Ctx): AuthService {
+  const failedLogin = async (username: string, reason: string): Promise<void> => {
+    const at = ctx.clock.now()
+    const user = await findUserByUsername(ctx.store, username)
+    await ctx.store.write(async (tx) => {
+      await audit(ctx, tx, user ? actorOf(user) : UNKNOWN_ACTOR(username), at, [
+        {
+          kind: AuditKind.LoginFailed,
+          entityType: 'user',
+          entityId: user?.id ?? username,
+          changes: [{ field: 'username', old: null, new: username }],
+          reason,
+        },
+      ])
+      return ok(true)
+    })
+  }
+
+  const service: AuthService = {
+    async findAccount(username) {
+      const row = await findUserByUsername(ctx.store, username)
+      return row && { actor: actorOf(row), passwordHash: row.password_hash, active: row.active === 1 }
+    },
+
+    async checkCredentials(input) {
+      const account = await service.findAccount(input.username)
+      // Verify against a hash even for an unknown user, so the response time does not reveal which names exist.
+      const valid = await ctx.passwords.verify(account?.passwordHash ?? DUMMY_HASH, input.password)
+      const reason = !account ? 'unknown user' : !valid ? 'wrong password' : !account.active ? 'inactive account' : null
+      if (reason || !account) {
+        await failedLogin(input.username, reason ?? 'unknown user')
+        return fail({ code: ProblemCode.Unauthenticated, path: '', message: 'invalid username or password' })
+      }
+      return ok(account.actor)
+    },
+
+    async startSession(actor, input) {
+      const at = ctx.clock.now()
+      return ctx.store.write(async (tx) => {
+        await insertSession(tx, {
+          id_hash: input.idHash,
+          user_id: actor.userId,
+          created_at: at,
+          last_seen_at: at,
+          expires_at: input.expiresAt,
+          revoked_at: null,
+          user_agent: input.userAgent ?? null,
+        })
+        await updateUser(tx, actor.userId, { last_login_at: at })
+        await audit(ctx, tx, actor, at, [
+          { kind: AuditKind.Login, entityType: 'user', entityId: actor.userId, siteId: singleSite(actor) },
+        ])
+        return ok({ idHash: input.idHash, actor, createdAt: at, lastSeenAt: at, expiresAt: input.expiresAt })
+      })
+    },
+
+    async findSession(idHash) {
+      const session = await findSession(ctx.store, idHash)
+      if (!session || session.revoked_at || session.expires_at <= ctx.clock.now()) return undefined
+      const user = await findUser(ctx.store, session.user_id)
+      if (!user || user.active !== 1) return undefined
+      return {
+        idHash,
+        actor: actorOf(user),
+        createdAt: session.created_at,
+        lastSeenAt: session.last_seen_at,
+        expiresAt: session.expires_at,
+      }
+    },
+
+    async touchSession(idHash, expiresAt) {
+      await updateSession(ctx.store, idHash, { last_seen_at: ctx.clock.now(), expires_at: expiresAt })
+    },
+
+    async endSession(idHash, reason) {
+      const at = ctx.clock.now()
+      return ctx.store.write(async (tx) => {
+        const session = await findSession(tx, idHash)
+        if (!session || session.revoked_at)
+          return fail({ code: ProblemCode.NotFound, path: 'session', message: 'no open session' })
+        const user = await findUser(tx, session.user_id)
+        if (!user) throw new Error(`session of unknown user ${session.user_id}`)
+        await updateSession(tx, idHash, { revoked_at: at })
+        const actor = actorOf(user)
+        await audit(ctx, tx, actor, at, [
+          { kind: AuditKind.Logout, entityType: 'user', entityId: user.id, siteId: singleSite(actor), reason },
+        ])
+        return ok(true)
+      })
+    },
+
+    recordFailedLogin: (input) => failedLogin(input.username, input.reason),
+
+    async verifyPassword(actor, password) {
+      const user = await findUser(ctx.store, actor.userId)
+      return user !== undefined && user.active === 1 && (await ctx.passwords.verify(user.password_hash, password))
+    },
+  }
+  return service
+}
+
+/** A well-formed argon2id hash of a random secret: verifying against it always fails, in normal time. */
+const DUMMY_HASH = '$argon2id$v=19$m=1024,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$2LJ8Ew+ERiPm6JxTz9UuB9YKX/M5fSX6G2ysyF6qx4g'
+
+const SiteList = z.union([z.literal('all'), z.array(z.string())])
+
+/** The actor a user row acts as. */
+export function actorOf(row: UserTable): Actor {
+  const sites = fromJson(SiteList, row.sites, `user ${row.id} sites`)
+  return {
+    userId: row.id as UserId,
+    username: row.username,
+    role: row.role as Role,
+    sites: sites as readonly SiteId[] | 'all',
+  }
+}
+
+function userView(row: UserTable): UserView {
+  const actor = actorOf(row)
+  return {
+    id: actor.userId,
+    username: row.username,
+    displayName: row.display_name,
+    role: actor.role,
+    sites: actor.sites,
+    active: row.active === 1,
+    createdAt: row.created_at,
+    deactivatedAt: row.deactivated_at,
+    lastLoginAt: row.last_login_at,
+  }
+}
+
+/** The site recorded on an audit record of a user-level event: the user's one site, if they have exactly one. */
+function singleSite(actor: Actor): string | null {
+  return actor.sites !== 'all' && actor.sites.length === 1 ? (actor.sites[0] ?? null) : null
+}
