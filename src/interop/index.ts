@@ -44,3 +44,27 @@ export {
 } from './expression-translate.ts'
 export { validateXmlFile, findXmllint, ODM_XSD, type XsdOutcome } from './xsd-check.ts'
 export { escapeXmlAttr, escapeXmlText } from './xml-writer.ts'
+export {
+  isFormulaLike,
+  neutraliseCell,
+  parseCsv,
+  toCsv,
+  DEFAULT_CSV_LIMITS,
+  type CsvCell,
+  type CsvLimits,
+  type CsvRow,
+  type CsvTable,
+} from './csv.ts'
+export { importRedcapDictionary, type RedcapImport, type RedcapImportInput } from './redcap-dictionary.ts'
+export {
+  conditionToRedcap,
+  formulaToRedcap,
+  redcapData,
+  redcapDictionary,
+  redcapEventName,
+  redcapEvents,
+  redcapNames,
+  RECORD_ID,
+  REDCAP_DICTIONARY_HEADER,
+  type RedcapNames,
+} from './redcap-export.ts'
