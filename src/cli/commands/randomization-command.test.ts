@@ -38,11 +38,12 @@ writeFileSync(keyFile, `${KEY}\n`)
 let generate: Run
 let crossover: Run
 let report: Run
+let textReport: Run
 let bad: Record<string, Run>
 let verify: Record<string, Run>
 
 beforeAll(async () => {
-  const [g, c, r, stage, perStratum, missing] = await Promise.all([
+  const [g, c, r, text, stage, perStratum, missing] = await Promise.all([
     trialdesk(
       'generate',
       '--protocol',
@@ -70,6 +71,7 @@ beforeAll(async () => {
       '10',
     ),
     trialdesk('report', '--protocol', PROTOCOL, '--seed', '42', '--per-stratum', '12', '--sims', '40', '--json'),
+    trialdesk('report', '--protocol', PROTOCOL, '--stage', 'crossover', '--seed', '7', '--sims', '20'),
     trialdesk('generate', '--protocol', PROTOCOL, '--seed', '42', '--stage', 'nope'),
     trialdesk('generate', '--protocol', PROTOCOL, '--seed', '42', '--per-stratum', '0'),
     trialdesk('generate', '--protocol', 'protocols/missing.yaml', '--seed', '42'),
@@ -77,6 +79,7 @@ beforeAll(async () => {
   generate = g
   crossover = c
   report = r
+  textReport = text
   bad = { stage, perStratum, missing }
   const tampered = join(dir, 'tampered.csv')
   const lines = readFileSync(out, 'utf8').split('\n')
@@ -192,5 +195,17 @@ describe('trialdesk randomization report', () => {
       expect(s.correctGuessRate).toBeGreaterThan(0.2)
       expect(s.chanceRate).toBe(0.25)
     }
+  })
+})
+
+describe('trialdesk randomization report (text)', () => {
+  it('prints the list balance per stratum and block, then the scheme comparison', () => {
+    expect(textReport.code).toBe(0)
+    const lines = textReport.stdout.split('\n')
+    expect(lines[0]).toBe('ADMSC-ALS v1.0, stage crossover: permuted blocks {3, 6} (ratio D1:D2:D3 = 1:1:1)')
+    expect(lines.find((l) => l.startsWith('stratum'))).toMatch(/blocks \(size:D1\/D2\/D3\)$/)
+    expect(lines.find((l) => l.startsWith('all '))).toMatch(/ yes .* [36]:[12]\/[12]\/[12]/)
+    expect(textReport.stdout).toContain('20 simulated trials of 10 subjects per scheme')
+    expect(lines.find((l) => l.startsWith('permuted blocks {3, 6} (protocol)'))).toBeDefined()
   })
 })

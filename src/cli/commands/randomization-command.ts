@@ -215,23 +215,36 @@ function formatReport(
   lines.push(
     `${version.protocol.study.id} v${version.protocol.study.version}, stage ${scheme.periodId}: ${describeAllocation(scheme.allocation)} (ratio ${ratio})`,
   )
+  if (!list && scheme.allocation.method === 'minimisation') {
+    lines.push('', 'Minimisation allocates each subject at randomization: there is no list to show.')
+  }
   if (list) {
     const { balance } = list
     lines.push(
       '',
       `Generated list: ${list.list.slots.length} slots in ${balance.strata.length} strata, fingerprint ${list.fingerprint}`,
     )
-    const header = ['stratum', 'slots', ...scheme.arms, 'blocks (sizes)', 'exact', 'max dev', 'guess rate']
+    const header = [
+      'stratum',
+      'slots',
+      ...scheme.arms,
+      'exact',
+      'max dev',
+      'guess rate',
+      `blocks (size:${scheme.arms.join('/')})`,
+    ]
     const rows = balance.strata.map((s) => [
       s.stratum,
       String(s.slots),
       ...scheme.arms.map((a) => String(s.counts[a] ?? 0)),
-      s.blocks.length === 0 ? '-' : s.blocks.map((b) => b.size).join(' '),
       s.blocks.length === 0 ? '-' : s.blocks.every((b) => b.exact) ? 'yes' : 'NO',
       s.maxDeviation.toFixed(2),
       s.correctGuessRate.toFixed(3),
+      s.blocks.length === 0
+        ? '-'
+        : s.blocks.map((b) => `${b.size}:${scheme.arms.map((a) => b.counts[a] ?? 0).join('/')}`).join(' '),
     ])
-    lines.push(...table(header, rows))
+    lines.push(...table(header, rows, [0, header.length - 1]))
     lines.push(
       `every block exact: ${balance.allBlocksExact ? 'yes' : 'NO'}; largest deviation from the ratio at any point: ${balance.maxDeviation.toFixed(2)}; correct-guess rate along the list: ${balance.correctGuessRate.toFixed(3)}`,
     )
@@ -273,11 +286,16 @@ function formatReport(
   return `${lines.join('\n')}\n`
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+/** A plain-text table: columns padded to their widest cell, numbers right-aligned, `left` columns left-aligned. */
+function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  left: readonly number[] = [0],
+): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
   const line = (cells: readonly string[]): string =>
     cells
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .map((c, i) => (left.includes(i) ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
       .join('  ')
       .trimEnd()
   return [line(header), ...rows.map(line)]
