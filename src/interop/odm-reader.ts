@@ -83,6 +83,7 @@ export async function readOdm(
     state.stop(
       ProblemCode.Unsupported,
       'DOCTYPE declarations are refused (no DTDs, entity expansion or external entities in ODM files)',
+      parser.line,
     ),
   )
   parser.on('opentag', (tag) => state.open(tag, parser.line))

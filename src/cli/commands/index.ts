@@ -4,6 +4,7 @@ import { registerScoreCommand } from './score-command.ts'
 import { registerDbCommands } from './db-command.ts'
 import { registerAuditCommands } from './audit-command.ts'
 import { registerRandomizationCommands } from './randomization-command.ts'
+import { registerInteropCommands } from './interop-command.ts'
 
 /** Every subcommand, in the order `--help` lists them. */
 export const commands: ReadonlyArray<(program: Command) => void> = [
@@ -12,4 +13,5 @@ export const commands: ReadonlyArray<(program: Command) => void> = [
   registerDbCommands,
   registerAuditCommands,
   registerRandomizationCommands,
+  registerInteropCommands,
 ]
