@@ -61,13 +61,10 @@ export class InMemorySlotStore implements SlotStore {
       const existing = this.precheck(request)
       if (existing) return existing
       const list = this.lists.get(`${request.periodId}/${request.stratum}`)
-      if (!list)
-        return refuse(
-          'no_list',
-          ProblemCode.NotFound,
-          'stratum',
-          `no randomization list for ${request.periodId}, stratum ${request.stratum}`,
-        )
+      if (!list) {
+        const message = `no randomization list for ${request.periodId}, stratum ${request.stratum}`
+        return refuse('no_list', ProblemCode.NotFound, 'stratum', message)
+      }
       const sequence = (this.taken.get(`${request.periodId}/${request.stratum}`) ?? 0) + 1
       await this.io()
       const row = list[sequence - 1]
@@ -115,15 +112,17 @@ export class InMemorySlotStore implements SlotStore {
 
   /** Refuses outside the live phase; returns the subject's existing slot (idempotent repeat) if any. */
   private precheck(request: SlotRequest): Result<SlotGrant> | undefined {
-    if (this.phase.status === 'setup')
+    if (this.phase.status === 'setup') {
       return refuse(
         'study_not_live',
         ProblemCode.StateInvalid,
         '',
         'the study is not live: randomization opens at go-live',
       )
-    if (this.phase.status !== 'live')
+    }
+    if (this.phase.status !== 'live') {
       return refuse('study_locked', ProblemCode.Locked, '', 'the database is locked: no further randomization')
+    }
     const slot = this.slots.get(`${request.periodId}/${request.subjectId}`)
     if (!slot) return undefined
     if (slot.stratum !== request.stratum) {
