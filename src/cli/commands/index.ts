@@ -5,6 +5,7 @@ import { registerDbCommands } from './db-command.ts'
 import { registerAuditCommands } from './audit-command.ts'
 import { registerRandomizationCommands } from './randomization-command.ts'
 import { registerInteropCommands } from './interop-command.ts'
+import { registerServeCommand } from './serve-command.ts'
 
 /** Every subcommand, in the order `--help` lists them. */
 export const commands: ReadonlyArray<(program: Command) => void> = [
@@ -14,4 +15,5 @@ export const commands: ReadonlyArray<(program: Command) => void> = [
   registerAuditCommands,
   registerRandomizationCommands,
   registerInteropCommands,
+  registerServeCommand,
 ]

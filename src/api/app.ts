@@ -1,0 +1,165 @@
+import { OpenAPIHono } from '@hono/zod-openapi'
+import type { Context, MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { csrf } from 'hono/csrf'
+import { HTTPException } from 'hono/http-exception'
+import { secureHeaders } from 'hono/secure-headers'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { ProblemCode } from '../domain/index.ts'
+import type { ApiDeps, AppEnv } from './app-env.ts'
+import { registerAuditRoutes } from './audit-routes.ts'
+import { createAuthKit } from './auth-kit.ts'
+import { registerAuthRoutes } from './auth-routes.ts'
+import { errorResponse } from './problem-response.ts'
+import { RouteRegistrar, type RouteInfo } from './route-kit.ts'
+import { registerStudyRoutes } from './study-routes.ts'
+import { registerSubjectRoutes } from './subject-routes.ts'
+import { registerUserRoutes } from './user-routes.ts'
+import { validationHook } from './validation-hook.ts'
+
+export type App = OpenAPIHono<AppEnv>
+
+const DEFAULT_MAX_BODY_BYTES = 256 * 1024
+
+/** Route metadata per app, for tests and tools (the same facts are in the OpenAPI document as `x-access`). */
+const ROUTES = new WeakMap<App, readonly RouteInfo[]>()
+
+/** Every API route of an app built by `createApp`, with the access each declares. */
+export function apiRoutes(app: App): readonly RouteInfo[] {
+  return ROUTES.get(app) ?? []
+}
+
+/**
+ * Content-Security-Policy for the API and the web pages: same-origin only, no inline script or style (htmx is
+ * served as a file), no framing, forms post only to this origin.
+ */
+const CSP = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  fontSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+}
+
+/**
+ * The HTTP application: security headers, body limit, the session middleware (which sets `c.var.actor` for
+ * every request), CSRF protection for cookie-authenticated requests, the JSON API under `/api` with its
+ * OpenAPI document at `/api/openapi.json`, one error handler. The web pages mount on the returned app
+ * (`app.route('/', web)`) and reuse `c.var.actor` and `c.var.auth`.
+ */
+export function createApp(deps: ApiDeps): App {
+  const app: App = new OpenAPIHono<AppEnv>({ defaultHook: validationHook as never })
+  const auth = createAuthKit(deps)
+
+  app.use('*', requestLog(deps))
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: CSP,
+      referrerPolicy: 'same-origin',
+      crossOriginResourcePolicy: 'same-origin',
+    }),
+  )
+  app.use('/api/*', async (c, next) => {
+    await next()
+    c.header('Cache-Control', 'no-store')
+  })
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      onError: (c) =>
+        errorResponse(
+          c,
+          413,
+          ProblemCode.TooLarge,
+          `the request body exceeds ${Math.round((deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) / 1024)} kB`,
+        ),
+    }),
+  )
+  // Cookies ride along on cross-site requests, so cookie-authenticated (and anonymous: sign-in) unsafe requests
+  // must come from our own origin. A bearer token is never sent by a browser on its own: no CSRF check needed.
+  const sameOrigin = csrf()
+  const csrfUnlessBearer: MiddlewareHandler = (c, next) =>
+    c.req.header('authorization') === undefined ? sameOrigin(c, next) : next()
+  app.use('*', csrfUnlessBearer)
+  app.use('*', auth.middleware)
+
+  const registrar = new RouteRegistrar(app, deps)
+  registerAuthRoutes(registrar)
+  registerUserRoutes(registrar)
+  registerStudyRoutes(registrar)
+  registerSubjectRoutes(registrar)
+  registerAuditRoutes(registrar)
+  ROUTES.set(app, registrar.routes)
+
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'TrialDesk API',
+      version: '1',
+      description:
+        'Randomized, blinded, multicentre trials. Errors are `{error: {code, message, field?}}`. Sign in with ' +
+        '`POST /api/auth/login` (session cookie) or send a personal token as `Authorization: Bearer …`.',
+    },
+  })
+
+  app.notFound((c) =>
+    c.req.path.startsWith('/api/')
+      ? errorResponse(c, 404, ProblemCode.NotFound, `no endpoint ${c.req.method} ${c.req.path}`)
+      : c.text('Not found', 404),
+  )
+  app.onError((err, c) => onError(err, c, deps))
+  return app
+}
+
+/** Statuses an HTTPException may carry from hono's own middleware, with the code of our error body. */
+const HTTP_EXCEPTION_CODES: Readonly<Record<number, string>> = {
+  400: ProblemCode.Invalid,
+  403: ProblemCode.Forbidden,
+  413: ProblemCode.TooLarge,
+  415: ProblemCode.Unsupported,
+}
+
+/**
+ * The one error handler. An HTTPException (malformed JSON, CSRF refusal, unsupported media type) keeps its
+ * status, in the API's error shape; anything else is a bug: logged in full, answered with a generic 500 that
+ * says nothing about the data (a blinded reader must learn nothing from an error either).
+ */
+function onError(err: Error, c: Context<AppEnv>, deps: ApiDeps): Response {
+  if (err instanceof HTTPException) {
+    if (!c.req.path.startsWith('/api/')) return err.getResponse()
+    const status: ContentfulStatusCode = err.status
+    const message =
+      status === 403
+        ? 'cross-site request refused'
+        : status === 415
+          ? 'send the body as application/json'
+          : err.message || 'bad request'
+    return errorResponse(
+      c,
+      status,
+      HTTP_EXCEPTION_CODES[status] ?? 'http_error',
+      message.replace(/^Malformed JSON/, 'malformed JSON'),
+    )
+  }
+  deps.log.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error')
+  return errorResponse(c, 500, 'internal', 'internal error')
+}
+
+/** One log line per request at debug level, errors (5xx) at error level: status and time, never the body. */
+function requestLog(deps: ApiDeps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const started = performance.now()
+    await next()
+    const ms = Math.round((performance.now() - started) * 10) / 10
+    const line = { method: c.req.method, path: c.req.path, status: c.res.status, ms }
+    if (c.res.status >= 500) deps.log.error(line, 'request failed')
+    else deps.log.debug(line, 'request')
+  }
+}

@@ -1,0 +1,291 @@
+import { createHash, randomBytes as cryptoRandomBytes } from 'node:crypto'
+import type { Context, MiddlewareHandler } from 'hono'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import type { Actor } from '../access/index.ts'
+import type { Services } from '../capture/index.ts'
+import { fail, ok, ProblemCode, type Clock, type Result, type SiteId } from '../domain/index.ts'
+import { inMemoryTokenStore, type ApiTokenRecord, type ApiTokenStore } from './api-tokens.ts'
+import type { AppEnv, SessionSettings } from './app-env.ts'
+import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.ts'
+
+/** What a successful sign-in (or a look at one's own session) answers. */
+export interface SessionInfo {
+  readonly user: {
+    readonly id: string
+    readonly username: string
+    readonly role: string
+    readonly sites: readonly string[] | 'all'
+  }
+  readonly via: 'session' | 'token'
+  /** When the session ends without activity (sessions only). */
+  readonly expiresAt: string | null
+}
+
+export interface IssuedToken {
+  /** The secret, shown once: only its hash is kept. */
+  readonly token: string
+  readonly record: ApiTokenRecord
+}
+
+/**
+ * Sign-in, sessions and API tokens, shared by the JSON API and the web pages (both read `c.var.auth`):
+ *
+ * - sessions are server-side rows (capture's AuthService) keyed by the SHA-256 of a 32-byte random id kept
+ *   in an HttpOnly, SameSite=Strict cookie; idle timeout slides with activity, capped by the absolute timeout;
+ * - sign-in is throttled per username and per client address (429 with Retry-After), every failure audited;
+ * - personal API tokens are bearer secrets (SHA-256 stored) acting as their owner, narrowed to some sites.
+ */
+export interface AuthKit {
+  readonly cookieName: string
+  /** Resolves the actor of every request (cookie or bearer token) into `c.var`. */
+  readonly middleware: MiddlewareHandler<AppEnv>
+  login(c: Context<AppEnv>, input: { username: string; password: string }): Promise<Result<SessionInfo>>
+  logout(c: Context<AppEnv>): Promise<Result<true>>
+  /** The current user's own password change: the old password re-entered; a fresh session replaces the old ones. */
+  changePassword(
+    c: Context<AppEnv>,
+    input: { currentPassword: string; newPassword: string },
+  ): Promise<Result<SessionInfo>>
+  /** Password re-entry for signatures and unblinding (21 CFR 11.200), throttled like sign-in. */
+  reauthenticate(c: Context<AppEnv>, password: string): Promise<Result<true>>
+  sessionInfo(c: Context<AppEnv>): SessionInfo | undefined
+  issueToken(
+    actor: Actor,
+    input: { label: string; sites?: readonly string[] | 'all' | undefined; days: number },
+  ): Promise<Result<IssuedToken>>
+  listTokens(actor: Actor): Promise<readonly ApiTokenRecord[]>
+  revokeToken(actor: Actor, id: string): Promise<Result<true>>
+}
+
+export interface AuthKitDeps {
+  readonly services: Services
+  readonly clock: Clock
+  readonly sessions: SessionSettings
+  readonly tokens?: ApiTokenStore | undefined
+  readonly throttle?: LoginThrottleOptions | undefined
+  readonly randomBytes?: ((n: number) => Buffer) | undefined
+}
+
+/** Activity is written back at most this often (the idle timeout is in minutes). */
+const TOUCH_EVERY_MS = 60_000
+
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex')
+
+/** The client's address as the socket reports it (`unknown` under `app.request` in tests). */
+export function clientAddress(c: Context): string {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined
+  return env?.incoming?.socket?.remoteAddress ?? 'unknown'
+}
+
+export function createAuthKit(deps: AuthKitDeps): AuthKit {
+  const { services, clock } = deps
+  const settings = deps.sessions
+  const tokens = deps.tokens ?? inMemoryTokenStore()
+  const throttle = new LoginThrottle(deps.throttle)
+  const random = deps.randomBytes ?? cryptoRandomBytes
+  const cookieName = settings.secureCookies ? '__Host-sid' : 'sid'
+  const idleMs = settings.sessionIdleMinutes * 60_000
+  const absoluteMs = settings.sessionAbsoluteHours * 3_600_000
+  const nowMs = (): number => new Date(clock.now()).getTime()
+  const infos = new WeakMap<Request, SessionInfo>()
+
+  const expiry = (createdMs: number, atMs: number): string =>
+    new Date(Math.min(atMs + idleMs, createdMs + absoluteMs)).toISOString()
+
+  const userOf = (actor: Actor): SessionInfo['user'] => ({
+    id: actor.userId,
+    username: actor.username,
+    role: actor.role,
+    sites: actor.sites,
+  })
+
+  function setSessionCookie(c: Context, id: string): void {
+    setCookie(c, cookieName, id, { httpOnly: true, sameSite: 'Strict', path: '/', secure: settings.secureCookies })
+  }
+
+  function clearSessionCookie(c: Context): void {
+    deleteCookie(c, cookieName, { path: '/', secure: settings.secureCookies })
+  }
+
+  async function openSession(c: Context<AppEnv>, actor: Actor): Promise<Result<SessionInfo>> {
+    const id = random(32).toString('base64url')
+    const now = nowMs()
+    const userAgent = c.req.header('user-agent')?.slice(0, 200)
+    const started = await services.auth.startSession(actor, {
+      idHash: sha256(id),
+      expiresAt: expiry(now, now),
+      ...(userAgent ? { userAgent } : {}),
+    })
+    if (!started.ok) return started
+    setSessionCookie(c, id)
+    return ok({ user: userOf(actor), via: 'session', expiresAt: started.value.expiresAt })
+  }
+
+  /** Throttle check; a refused attempt is audited as a failed sign-in and answered 429 with Retry-After. */
+  async function throttled(c: Context, username: string, what: string): Promise<Result<true>> {
+    const decision = throttle.check(username, clientAddress(c), nowMs())
+    if (decision.allowed) return ok(true)
+    await services.auth.recordFailedLogin({ username, reason: `${what}: too many attempts` })
+    c.header('Retry-After', String(decision.retryAfterSeconds))
+    return fail({
+      code: ProblemCode.RateLimited,
+      path: '',
+      message: `too many attempts: try again in ${decision.retryAfterSeconds} s`,
+    })
+  }
+
+  async function fromToken(header: string): Promise<{ actor: Actor } | undefined> {
+    const record = await tokens.findByHash(sha256(header.slice('bearer '.length).trim()))
+    if (!record || record.revokedAt !== null || record.expiresAt <= clock.now()) return undefined
+    const account = await services.auth.findAccount(record.username)
+    if (!account?.active || account.actor.userId !== record.userId) return undefined
+    return { actor: { ...account.actor, sites: narrow(account.actor.sites, record.sites) } }
+  }
+
+  const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
+    c.set('auth', kit)
+    c.set('actor', undefined)
+    c.set('via', undefined)
+    c.set('sessionHash', undefined)
+    const authorization = c.req.header('authorization')
+    if (authorization !== undefined) {
+      const found = /^bearer /i.test(authorization) ? await fromToken(authorization) : undefined
+      if (found) {
+        c.set('actor', found.actor)
+        c.set('via', 'token')
+        infos.set(c.req.raw, { user: userOf(found.actor), via: 'token', expiresAt: null })
+      }
+      return next()
+    }
+    const id = getCookie(c, cookieName)
+    if (id) {
+      const hash = sha256(id)
+      const session = await services.auth.findSession(hash)
+      if (session) {
+        const now = nowMs()
+        let expiresAt = session.expiresAt
+        if (now - new Date(session.lastSeenAt).getTime() >= TOUCH_EVERY_MS) {
+          expiresAt = expiry(new Date(session.createdAt).getTime(), now)
+          await services.auth.touchSession(hash, expiresAt)
+        }
+        c.set('actor', session.actor)
+        c.set('via', 'session')
+        c.set('sessionHash', hash)
+        infos.set(c.req.raw, { user: userOf(session.actor), via: 'session', expiresAt })
+      } else {
+        // Expired (idle or absolute) or revoked: close it in the audit trail if it was still open, drop the cookie.
+        await services.auth.endSession(hash, 'timeout')
+        clearSessionCookie(c)
+      }
+    }
+    return next()
+  }
+
+  const kit: AuthKit = {
+    cookieName,
+    middleware,
+
+    async login(c, input) {
+      const allowed = await throttled(c, input.username, 'sign-in')
+      if (!allowed.ok) return allowed
+      const checked = await services.auth.checkCredentials(input)
+      throttle.record(input.username, clientAddress(c), nowMs(), checked.ok)
+      if (!checked.ok) return checked
+      const previous = c.var.sessionHash
+      if (previous) await services.auth.endSession(previous, 'logout')
+      return openSession(c, checked.value)
+    },
+
+    async logout(c) {
+      const hash = c.var.sessionHash
+      clearSessionCookie(c)
+      if (!hash) return fail({ code: ProblemCode.Unauthenticated, path: '', message: 'not signed in with a session' })
+      return services.auth.endSession(hash, 'logout')
+    },
+
+    async changePassword(c, input) {
+      const actor = c.var.actor
+      if (!actor || c.var.via !== 'session') {
+        return fail({ code: ProblemCode.Unauthenticated, path: '', message: 'sign in with your password to change it' })
+      }
+      const confirmed = await kit.reauthenticate(c, input.currentPassword)
+      if (!confirmed.ok) return fail(confirmed.problems.map((p) => ({ ...p, path: p.path && 'currentPassword' })))
+      if (input.newPassword === input.currentPassword) {
+        return fail({
+          code: ProblemCode.Invalid,
+          path: 'newPassword',
+          message: 'must differ from the current password',
+        })
+      }
+      const changed = await services.users.setPassword(actor, actor.userId, {
+        password: input.newPassword,
+        reason: 'changed by the user',
+      })
+      if (!changed.ok)
+        return fail(changed.problems.map((p) => ({ ...p, path: p.path === 'password' ? 'newPassword' : p.path })))
+      // Every session of the user was revoked with the change; this browser continues on a fresh one.
+      return openSession(c, actor)
+    },
+
+    async reauthenticate(c, password) {
+      const actor = c.var.actor
+      if (!actor) return fail({ code: ProblemCode.Unauthenticated, path: '', message: 'sign in first' })
+      const allowed = await throttled(c, actor.username, 're-authentication')
+      if (!allowed.ok) return allowed
+      const valid = await services.auth.verifyPassword(actor, password)
+      throttle.record(actor.username, clientAddress(c), nowMs(), valid)
+      if (valid) return ok(true)
+      await services.auth.recordFailedLogin({ username: actor.username, reason: 're-authentication: wrong password' })
+      return fail({ code: ProblemCode.Forbidden, path: 'password', message: 'the password is not correct' })
+    },
+
+    sessionInfo: (c) => infos.get(c.req.raw),
+
+    async issueToken(actor, input) {
+      const sites = input.sites ?? actor.sites
+      if (sites !== 'all' && actor.sites !== 'all') {
+        const outside = sites.findIndex((s) => !actor.sites.includes(s as SiteId))
+        if (outside >= 0) {
+          return fail({
+            code: ProblemCode.Invalid,
+            path: `sites[${outside}]`,
+            message: 'a token cannot reach beyond your own sites',
+          })
+        }
+      }
+      if (sites === 'all' && actor.sites !== 'all') {
+        return fail({ code: ProblemCode.Invalid, path: 'sites', message: 'a token cannot reach beyond your own sites' })
+      }
+      const secret = `td_${random(32).toString('base64url')}`
+      const at = clock.now()
+      const record: ApiTokenRecord = {
+        id: random(8).toString('hex'),
+        hash: sha256(secret),
+        userId: actor.userId,
+        username: actor.username,
+        label: input.label,
+        sites: sites === 'all' ? 'all' : (sites as readonly SiteId[]),
+        createdAt: at,
+        expiresAt: new Date(new Date(at).getTime() + input.days * 86_400_000).toISOString(),
+        revokedAt: null,
+      }
+      await tokens.insert(record)
+      return ok({ token: secret, record })
+    },
+
+    listTokens: (actor) => tokens.listForUser(actor.userId),
+
+    async revokeToken(actor, id) {
+      const revoked = await tokens.revoke(actor.userId, id, clock.now())
+      return revoked ? ok(true) : fail({ code: ProblemCode.NotFound, path: 'tokenId', message: 'not found' })
+    },
+  }
+  return kit
+}
+
+/** A token's sites narrowed to its owner's current ones (an owner who lost a site loses it on the token too). */
+function narrow(owner: readonly SiteId[] | 'all', token: readonly SiteId[] | 'all'): readonly SiteId[] | 'all' {
+  if (token === 'all') return owner
+  if (owner === 'all') return token
+  return token.filter((s) => owner.includes(s))
+}
