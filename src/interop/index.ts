@@ -68,3 +68,19 @@ export {
   REDCAP_DICTIONARY_HEADER,
   type RedcapNames,
 } from './redcap-export.ts'
+export { datasetCsv, defineCsv, rScript, type Dataset, type Row, type Variable, type VariableType } from './dataset.ts'
+export {
+  alsfrsTestCode,
+  findingsFromExtract,
+  sdtmExport,
+  tabularFiles,
+  type SdtmAdverseEvent,
+  type SdtmArm,
+  type SdtmDisposition,
+  type SdtmExposure,
+  type SdtmFinding,
+  type SdtmInput,
+  type SdtmSubject,
+  type TabularExport,
+} from './sdtm.ts'
+export { rExport, type RExportOptions } from './r-export.ts'

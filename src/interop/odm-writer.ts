@@ -18,6 +18,7 @@ import {
 } from './odm-oids.ts'
 import {
   carriesAllocation,
+  visibleExtract,
   type CapturedValue,
   type DesignForm,
   type FormRecord,
@@ -45,14 +46,15 @@ export interface OdmWriteOptions {
 }
 
 /** Writes a whole ODM document to `sink`. Refuses a blinded extract that carries allocations. */
-export function writeOdm(extract: StudyExtract, options: OdmWriteOptions, sink: (chunk: string) => void): Result<void> {
-  if (extract.blinded && carriesAllocation(extract)) {
+export function writeOdm(input: StudyExtract, options: OdmWriteOptions, sink: (chunk: string) => void): Result<void> {
+  if (input.blinded && carriesAllocation(input)) {
     return fail({
       code: ProblemCode.Forbidden,
       path: 'subjects',
       message: 'a blinded export must not carry allocations',
     })
   }
+  const extract = visibleExtract(input)
   const w = new XmlWriter(sink)
   const design = extract.design
   const withMetadata = options.metadata ?? true

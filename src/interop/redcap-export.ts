@@ -10,6 +10,7 @@ import { parseFormula, type Formula } from '../instruments/index.ts'
 import { UNSCHEDULED_VISIT } from './odm-oids.ts'
 import {
   carriesAllocation,
+  visibleExtract,
   type CapturedValue,
   type DesignForm,
   type StudyDesign,
@@ -262,13 +263,15 @@ export function redcapEvents(design: StudyDesign): { events: string; mapping: st
  * instance for repeating forms and unscheduled visits). Allocation is never written, so blinded and unblinded
  * extracts give the same file; a blinded extract that carries allocations is refused all the same.
  */
-export function redcapData(extract: StudyExtract): Result<string> {
-  if (extract.blinded && carriesAllocation(extract))
+export function redcapData(input: StudyExtract): Result<string> {
+  if (input.blinded && carriesAllocation(input)) {
     return fail({
       code: ProblemCode.Forbidden,
       path: 'subjects',
       message: 'a blinded export must not carry allocations',
     })
+  }
+  const extract = visibleExtract(input)
   const design = extract.design
   const names = redcapNames(design)
   const columns: { key: string; formId: string; itemId: string; option?: string | number }[] = []

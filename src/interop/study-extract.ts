@@ -25,6 +25,8 @@ export interface DesignDerived {
 export interface DesignForm {
   readonly id: string
   readonly label: string
+  /** The instrument the form is built on (`ALSFRS-R`, `VITALS`, …), which drives SDTM mapping. */
+  readonly instrument?: string | undefined
   readonly repeating: boolean
   readonly items: readonly ItemDef[]
   readonly derived: readonly DesignDerived[]
@@ -135,6 +137,7 @@ export function designFromCompiled(compiled: CompiledProtocol): StudyDesign {
     forms: compiled.forms.map((f) => ({
       id: f.id,
       label: f.label,
+      instrument: f.instrument?.id,
       repeating: f.repeating,
       items: f.items.map(({ source: _source, ...item }) => item),
       derived: [
@@ -175,4 +178,40 @@ export function designFromProtocol(protocol: ProtocolFile, protocolHash: string)
 /** True when any subject of the extract carries an allocation (used to enforce the blinded contract). */
 export function carriesAllocation(extract: Pick<StudyExtract, 'subjects'>): boolean {
   return extract.subjects.some((s) => (s.allocations?.length ?? 0) > 0)
+}
+
+/**
+ * What a blinded extract may show: items that reveal the allocation (`unblindedOnly`, e.g. the total cell dose)
+ * are removed from the design and from every saved version. Unblinded extracts are returned unchanged.
+ */
+export function visibleExtract(extract: StudyExtract): StudyExtract {
+  if (!extract.blinded) return extract
+  const hidden = new Map(
+    extract.design.forms.map((f) => [f.id, new Set(f.items.filter((i) => i.unblindedOnly).map((i) => i.id))]),
+  )
+  if ([...hidden.values()].every((h) => h.size === 0)) return extract
+  return {
+    ...extract,
+    design: {
+      ...extract.design,
+      forms: extract.design.forms.map((f) => ({ ...f, items: f.items.filter((i) => !i.unblindedOnly) })),
+    },
+    subjects: extract.subjects.map((s) => ({
+      ...s,
+      visits: s.visits.map((v) => ({
+        ...v,
+        forms: v.forms.map((f) => {
+          const h = hidden.get(f.formId)
+          if (!h || h.size === 0) return f
+          return {
+            ...f,
+            versions: f.versions.map((ver) => ({
+              ...ver,
+              values: Object.fromEntries(Object.entries(ver.values).filter(([k]) => !h.has(k))),
+            })),
+          }
+        }),
+      })),
+    })),
+  }
 }
