@@ -22,7 +22,8 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], target: Ta
       }))
     }
     const field = formatPath(path)
-    if (issue.code === 'invalid_type' && issue.input === undefined) {
+    // zod leaves the input out of issues; its message says when the value was missing.
+    if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
       return [{ code: ProblemCode.Required, path: field, message: 'is required' }]
     }
     if (issue.code === 'too_big' || issue.code === 'too_small') {

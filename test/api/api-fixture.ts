@@ -37,7 +37,11 @@ export class ApiClient {
     body?: unknown,
     options: RequestOptions = {},
   ): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = { ...options.headers }
+    // Like a browser on the app's own pages: unsafe requests carry the page's origin.
+    const headers: Record<string, string> = {
+      ...(method === 'GET' ? {} : { origin: 'http://localhost' }),
+      ...options.headers,
+    }
     if (this.cookie) headers['cookie'] = this.cookie
     if (this.bearer) headers['authorization'] = `Bearer ${this.bearer}`
     const payload = options.raw ?? (body === undefined ? undefined : JSON.stringify(body))
