@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { admscExtract } from '../../test/fixtures/interop/admsc-extract.ts'
 import { miniExtract } from '../../test/fixtures/interop/mini-extract.ts'
 import {
   importOdmFile,
@@ -85,5 +86,36 @@ describe('ODM round trip: export → import → export gives the same clinical d
       { userId: 'inv1', siteId: 'S01', at: '2026-03-05T09:00:00.000Z', meaning: 'investigator' },
     ])
     expect(rebuilt.find((s) => s.subjectKey === 'S02-001')?.allocations?.map((a) => a.armId)).toEqual(['QUOPLA'])
+  })
+
+  for (const blinded of [false, true]) {
+    it(`the reference ALS trial (compiled instrument forms), Transactional with audit, ${blinded ? 'blinded' : 'unblinded'}`, async () => {
+      const { first, second, report } = await roundTrip(await admscExtract(blinded), opts('Transactional', true))
+      expect(second).toBe(first)
+      expect(first).toContain('ItemOID="I.ALSFRS.Q5A" Value="3"')
+      expect(report.counts['formSavesMapped']).toBe(blinded ? 3 : 4)
+    })
+  }
+
+  it('the reference protocol exported as ODM imports back to the same forms, items, types and options', async () => {
+    const extract = await admscExtract(false)
+    const { report } = await roundTrip(extract, opts('Snapshot', false))
+    expect(report.counts['formDefs']).toBe(extract.design.forms.length + 1)
+    const file = join(dir, 'admsc-metadata.xml')
+    writeFileSync(file, write({ ...extract, subjects: [] }, { ...opts('Snapshot', false), clinical: false }))
+    const back = await importOdmFile(file)
+    if (!back.ok || !back.value.protocol) throw new Error('import failed')
+    for (const form of extract.design.forms) {
+      const again = back.value.protocol.forms.find((f) => f.id === form.id)
+      // Instrument scores have no formula in ODM: they come back as entered values (and are reported).
+      const entered = again?.items.filter((i) => form.items.some((x) => x.id === i.id))
+      expect(
+        entered?.map((i) => [i.id, i.type, i.unit, i.options?.map((o) => o.code)]),
+        form.id,
+      ).toEqual(form.items.map((i) => [i.id, i.type, i.unit, i.options?.map((o) => o.code)]))
+    }
+    expect(back.value.report.skipped.map((e) => e.reason)).toContainEqual(
+      expect.stringMatching(/^method M.ALSFRS.total has no formal expression/),
+    )
   })
 })

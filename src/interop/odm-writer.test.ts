@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { compileProtocol, loadProtocolFile } from '../protocol/index.ts'
+import { admscExtract } from '../../test/fixtures/interop/admsc-extract.ts'
 import { miniExtract } from '../../test/fixtures/interop/mini-extract.ts'
 import {
   designFromCompiled,
@@ -58,6 +59,13 @@ describe.skipIf(!xmllint)('ODM export validates against the ODM 1.3.2 schema', (
     expect(xml).toMatch(/<ItemDef OID="I.ALSFRS.total" Name="total" DataType="integer">/)
     expect(xml).toContain('<MethodDef OID="M.ALSFRS.total"')
     expect(xml).toContain('<ItemDef OID="I.CONMED.riluzole_dose" Name="riluzole_dose" DataType="integer">')
+  })
+
+  it('the reference trial with clinical data (instrument items, scores), Transactional with audit', async () => {
+    for (const blinded of [false, true]) {
+      const xml = write(await admscExtract(blinded), { fileType: 'Transactional', withAudit: true })
+      expect(validate(xml)).toEqual({ valid: true, errors: [] })
+    }
   })
 
   for (const fileType of ['Snapshot', 'Transactional'] as const) {

@@ -21,6 +21,7 @@ import {
   visibleExtract,
   type CapturedValue,
   type DesignForm,
+  type ExportUser,
   type FormRecord,
   type FormVersionRecord,
   type StudyDesign,
@@ -75,7 +76,7 @@ export function writeOdm(input: StudyExtract, options: OdmWriteOptions, sink: (c
   })
   if (withMetadata) writeStudy(w, design, { blinded: extract.blinded })
   if (withClinical) {
-    writeAdminData(w, extract)
+    writeAdminData(w, extract, options.withAudit || options.fileType === 'Transactional')
     writeClinicalData(w, extract, options)
   }
   w.close()
@@ -383,11 +384,16 @@ function writeConditionDefs(w: XmlWriter, f: DesignForm): void {
 // ---------------------------------------------------------------------------------------------------------
 // AdminData and ClinicalData
 
-function writeAdminData(w: XmlWriter, extract: StudyExtract): void {
+function writeAdminData(w: XmlWriter, extract: StudyExtract, withAudit: boolean): void {
   const design = extract.design
   const study = design.protocol.study
   w.open('AdminData', { StudyOID: oid.study(study.id) })
-  for (const u of extract.users) {
+  // Every user an audit record or signature names must be defined here, even one missing from `users`.
+  const known = new Set(extract.users.map((u) => u.id))
+  const extra: ExportUser[] = (withAudit ? referencedUsers(extract) : [])
+    .filter((id) => !known.has(id))
+    .map((id) => ({ id, name: id }))
+  for (const u of [...extract.users, ...extra]) {
     w.open('User', { OID: oid.user(u.id) })
     w.leaf('LoginName', {}, u.id)
     w.leaf('DisplayName', {}, u.name)
@@ -412,6 +418,21 @@ function writeAdminData(w: XmlWriter, extract: StudyExtract): void {
     w.close()
   }
   w.close()
+}
+
+function referencedUsers(extract: StudyExtract): string[] {
+  const ids = new Set<string>()
+  for (const s of extract.subjects) {
+    for (const a of s.allocations ?? []) ids.add(a.userId)
+    for (const v of s.visits) {
+      for (const f of v.forms) {
+        for (const ver of f.versions) ids.add(ver.userId)
+        for (const sig of f.signatures) ids.add(sig.userId)
+      }
+    }
+  }
+  ids.delete('')
+  return [...ids].sort()
 }
 
 function writeClinicalData(w: XmlWriter, extract: StudyExtract, options: OdmWriteOptions): void {

@@ -1,98 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { compileProtocol, loadProtocolFile } from '../protocol/index.ts'
+import { admscExtract } from '../../test/fixtures/interop/admsc-extract.ts'
 import { miniExtract } from '../../test/fixtures/interop/mini-extract.ts'
 import {
   alsfrsTestCode,
-  designFromCompiled,
   findingsFromExtract,
   odmToString,
   parseCsv,
   rExport,
   sdtmExport,
   type SdtmInput,
-  type StudyExtract,
 } from './index.ts'
-
-async function admscExtract(blinded: boolean): Promise<StudyExtract> {
-  const loaded = await loadProtocolFile(new URL('../../protocols/admsc-als.yaml', import.meta.url).pathname)
-  if (!loaded.ok) throw new Error('reference protocol invalid')
-  const design = designFromCompiled(compileProtocol(loaded.value))
-  // Q1–Q12 with Q5A (no gastrostomy): 4,4,3 | 3,3,3 | 2,2,1 | 4,4,4 → total 37; bulbar 11, fine 9, gross 5, resp 12.
-  const alsfrs = { Q1: 4, Q2: 4, Q3: 3, Q4: 3, Q5A: 3, Q6: 3, Q7: 2, Q8: 2, Q9: 1, Q10: 4, Q11: 4, Q12: 4 }
-  const who = { userId: 'rater1', siteId: 'MAL', at: '2026-03-01T10:00:00.000Z' }
-  return {
-    design,
-    users: [{ id: 'rater1', name: 'Rater One', siteId: 'MAL' }],
-    signatureMeanings: [],
-    blinded,
-    extractedAt: '2026-06-01T00:00:00.000Z',
-    subjects: [
-      {
-        subjectKey: 'MAL-001',
-        siteId: 'MAL',
-        ...(blinded
-          ? {}
-          : {
-              allocations: [
-                {
-                  periodId: 'double-blind',
-                  armId: 'D2',
-                  at: '2026-03-02T09:00:00.000Z',
-                  userId: 'system',
-                  siteId: 'MAL',
-                },
-              ],
-            }),
-        visits: [
-          {
-            visitId: 'BL',
-            date: '2026-03-01',
-            forms: [
-              { formId: 'ALSFRS', versions: [{ version: 1, values: alsfrs, ...who }], signatures: [] },
-              {
-                formId: 'VITALS',
-                versions: [
-                  {
-                    version: 1,
-                    values: { weight: 70.5, height: 175, sbp: 120, dbp: 80, hr: 64, temp: 36.6 },
-                    derived: { bmi: 23 },
-                    ...who,
-                  },
-                ],
-                signatures: [],
-              },
-            ],
-          },
-          {
-            visitId: 'INF1',
-            date: '2026-03-05',
-            forms: [
-              {
-                formId: 'INFUSION',
-                versions: [
-                  {
-                    version: 1,
-                    values: {
-                      start: '2026-03-05T09:00:00Z',
-                      end: '2026-03-05T09:30:00Z',
-                      dose_prescribed: 141000000,
-                      dose_given: 141000000,
-                      volume_given_ml: 50,
-                      completed: true,
-                      reaction: false,
-                    },
-                    ...who,
-                  },
-                ],
-                signatures: [],
-              },
-            ],
-          },
-        ],
-      },
-    ],
-  }
-}
 
 const sdtmInput = (blinded: boolean): SdtmInput => ({
   studyId: 'ADMSC-ALS',
