@@ -212,6 +212,17 @@ describe('ODM import into a protocol', () => {
   })
 })
 
+describe('vendor extensions never stop the import', () => {
+  it('an undeclared prefix and unknown vendor elements and attributes are reported, the rest read', async () => {
+    const xml = `${HEAD}<Study OID="S" acme:Flavour="x"><GlobalVariables><StudyName>N</StudyName><StudyDescription>D</StudyDescription><ProtocolName>P</ProtocolName><acme:Secret><deep a="1"/></acme:Secret></GlobalVariables></Study></ODM>`
+    const r = await readOdm(chunks(xml))
+    if (!r.ok) throw new Error(JSON.stringify(r.problems))
+    expect(r.value.studies[0]).toMatchObject({ oid: 'S', name: 'N', protocolName: 'P' })
+    expect(r.value.extensions.map((e) => e.construct)).toEqual(['acme:Flavour (attribute of Study)', 'acme:Secret'])
+    expect(r.value.skipped).toContainEqual(expect.objectContaining({ construct: 'prefix "acme:"' }))
+  })
+})
+
 describe('bad ODM input gives a clear problem and hands nothing on', () => {
   const bad = async (xml: string, limits = {}) => {
     const seen: unknown[] = []
