@@ -5,6 +5,7 @@ import { registerDbCommands } from './db-command.ts'
 import { registerAuditCommands } from './audit-command.ts'
 import { registerRandomizationCommands } from './randomization-command.ts'
 import { registerInteropCommands } from './interop-command.ts'
+import { registerPowerCommand } from './power-command.ts'
 import { registerServeCommand } from './serve-command.ts'
 
 /** Every subcommand, in the order `--help` lists them. */
@@ -15,5 +16,6 @@ export const commands: ReadonlyArray<(program: Command) => void> = [
   registerAuditCommands,
   registerRandomizationCommands,
   registerInteropCommands,
+  registerPowerCommand,
   registerServeCommand,
 ]
