@@ -18,11 +18,11 @@ export interface AuditChange {
   readonly sensitive?: true
 }
 
-/** Who acted (structurally an `Actor` from `access`, which audit does not import). */
+/** Who acted (structurally an `Actor` from `access`, which audit does not import); `anonymous` for a failed login by an unknown name. */
 export interface AuditActor {
   readonly userId: UserId
   readonly username: string
-  readonly role: Role
+  readonly role: Role | 'anonymous'
 }
 
 /** What the caller supplies for one record; seq, time, hashes and actor are added by `appendAudit`. */

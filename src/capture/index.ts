@@ -6,7 +6,16 @@
 export { createServices, type Services } from './services.ts'
 export type { CaptureDeps, PasswordHasher } from './context.ts'
 export type { StudyService, StudySummary, SiteSummary, ProtocolVersionSummary } from './study-service.ts'
-export type { UserService, AuthService, UserView, LoginAccount, SessionView, CreateUserInput } from './user-service.ts'
+export {
+  Password,
+  Username,
+  type UserService,
+  type AuthService,
+  type UserView,
+  type LoginAccount,
+  type SessionView,
+  type CreateUserInput,
+} from './user-service.ts'
 export type {
   SubjectService,
   ScreenInput,
@@ -16,3 +25,69 @@ export type {
   DispositionInput,
 } from './subject-service.ts'
 export { SubjectStatus, type SubjectView, type EligibilityRecord } from './subject-view.ts'
+export type {
+  SupplyService,
+  SupplyView,
+  PreparationView,
+  ExtractionInput,
+  ManufactureInput,
+  ReleaseInput,
+  PrepareInput,
+  InfusionInput,
+} from './supply-service.ts'
+export type {
+  VisitService,
+  VisitCalendar,
+  CalendarVisit,
+  FormStatus,
+  MissingForm,
+  RecordVisitInput,
+} from './visit-service.ts'
+export {
+  UNSCHEDULED_VISIT,
+  type FormService,
+  type FormView,
+  type FormVersionView,
+  type FieldHistoryEntry,
+  type SaveResult,
+  type SaveFormInput,
+  type Signoff,
+} from './form-service.ts'
+export {
+  QueryStatus,
+  type QueryService,
+  type QueryView,
+  type QueryMessageView,
+  type QueryPage,
+  type QueryListInput,
+} from './query-service.ts'
+export { DEFAULT_SIGNATURE_MEANING, type ReviewService, type SubjectReviewState } from './review-service.ts'
+export {
+  AeData,
+  AeOutcome,
+  type AeService,
+  type AdverseEventView,
+  type AeVersionView,
+  type SaeClock,
+  type ReportAeInput,
+  type FollowUpAeInput,
+} from './ae-service.ts'
+export type { UnblindingService } from './unblinding-service.ts'
+export type {
+  ReadModels,
+  Dashboard,
+  SiteDashboard,
+  SubjectListItem,
+  SubjectPage,
+  SubjectListFilter,
+  AuditTrailFilter,
+  NotificationView,
+  ExportRecordInput,
+} from './read-models.ts'
+export type {
+  StudyExtract,
+  ExtractSubject,
+  ExtractForm,
+  ExtractAdverseEvent,
+  ExtractInfusion,
+} from './extract-study.ts'

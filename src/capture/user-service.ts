@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { Action, authorize, type Actor } from '../access/index.ts'
-import { AuditKind } from '../audit/index.ts'
+import { appendAudit, AuditKind, type AuditActor } from '../audit/index.ts'
 import { fail, ok, ProblemCode, ROLES, type Result, type Role, type SiteId, type UserId } from '../domain/index.ts'
 import {
   findSession,
@@ -105,12 +105,8 @@ export interface AuthService {
   verifyPassword(actor: Actor, password: string): Promise<boolean>
 }
 
-const UNKNOWN_ACTOR = (username: string): Actor => ({
-  userId: 'anonymous' as UserId,
-  username,
-  role: 'admin',
-  sites: [],
-})
+/** Who a failed login by a name that has no account is attributed to. */
+const UNKNOWN_ACTOR = (username: string): AuditActor => ({ userId: 'anonymous' as UserId, username, role: 'anonymous' })
 
 export function userService(ctx: Ctx): UserService {
   return {
@@ -229,7 +225,7 @@ export function authService(ctx: Ctx): AuthService {
     const at = ctx.clock.now()
     const user = await findUserByUsername(ctx.store, username)
     await ctx.store.write(async (tx) => {
-      await audit(ctx, tx, user ? actorOf(user) : UNKNOWN_ACTOR(username), at, [
+      await appendAudit(tx, { actor: user ? actorOf(user) : UNKNOWN_ACTOR(username), at, sealer: ctx.sealer }, [
         {
           kind: AuditKind.LoginFailed,
           entityType: 'user',
@@ -242,6 +238,11 @@ export function authService(ctx: Ctx): AuthService {
     })
   }
 
+  // Unknown usernames are verified against a hash made with the same parameters, so the time taken does not
+  // reveal which names exist.
+  let dummyHash: Promise<string> | undefined
+  const dummy = (): Promise<string> => (dummyHash ??= ctx.passwords.hash(ctx.randomBytes(24).toString('base64')))
+
   const service: AuthService = {
     async findAccount(username) {
       const row = await findUserByUsername(ctx.store, username)
@@ -250,8 +251,7 @@ export function authService(ctx: Ctx): AuthService {
 
     async checkCredentials(input) {
       const account = await service.findAccount(input.username)
-      // Verify against a hash even for an unknown user, so the response time does not reveal which names exist.
-      const valid = await ctx.passwords.verify(account?.passwordHash ?? DUMMY_HASH, input.password)
+      const valid = await ctx.passwords.verify(account?.passwordHash ?? (await dummy()), input.password)
       const reason = !account ? 'unknown user' : !valid ? 'wrong password' : !account.active ? 'inactive account' : null
       if (reason || !account) {
         await failedLogin(input.username, reason ?? 'unknown user')
@@ -325,9 +325,6 @@ export function authService(ctx: Ctx): AuthService {
   return service
 }
 
-/** A well-formed argon2id hash of a random secret: verifying against it always fails, in normal time. */
-const DUMMY_HASH = '$argon2id$v=19$m=1024,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$2LJ8Ew+ERiPm6JxTz9UuB9YKX/M5fSX6G2ysyF6qx4g'
-
 const SiteList = z.union([z.literal('all'), z.array(z.string())])
 
 /** The actor a user row acts as. */
@@ -359,4 +356,27 @@ function userView(row: UserTable): UserView {
 /** The site recorded on an audit record of a user-level event: the user's one site, if they have exactly one. */
 function singleSite(actor: Actor): string | null {
   return actor.sites !== 'all' && actor.sites.length === 1 ? (actor.sites[0] ?? null) : null
+}
+
+/**
+ * Re-authentication for electronic signatures and unblinding (21 CFR 11.200: each signing by a password the
+ * signer enters). Verified outside any transaction (argon2 is slow on purpose); a failure is audited.
+ */
+export async function reauthenticate(ctx: Ctx, actor: Actor, password: string, purpose: string): Promise<Result<true>> {
+  const user = await findUser(ctx.store, actor.userId)
+  if (user && user.active === 1 && (await ctx.passwords.verify(user.password_hash, password))) return ok(true)
+  const at = ctx.clock.now()
+  await ctx.store.write(async (tx) => {
+    await audit(ctx, tx, actor, at, [
+      {
+        kind: AuditKind.LoginFailed,
+        entityType: 'user',
+        entityId: actor.userId,
+        changes: [{ field: 'purpose', old: null, new: purpose }],
+        reason: 're-authentication failed',
+      },
+    ])
+    return ok(true)
+  })
+  return fail({ code: ProblemCode.Unauthenticated, path: 'password', message: 'the password is not correct' })
 }

@@ -66,11 +66,23 @@ export async function insertSubjectPeriod(c: Conn, row: SubjectPeriodTable): Pro
 
 /** The periods a subject entered, in order. */
 export function listSubjectPeriods(c: Conn, subjectId: string): Promise<SubjectPeriodTable[]> {
-  return c.db.selectFrom('subject_period').selectAll().where('subject_id', '=', subjectId).orderBy('entered_at').orderBy('id').execute()
+  return c.db
+    .selectFrom('subject_period')
+    .selectAll()
+    .where('subject_id', '=', subjectId)
+    .orderBy('entered_at')
+    .orderBy('id')
+    .execute()
 }
 
 export function listAllSubjectPeriods(c: Conn): Promise<SubjectPeriodTable[]> {
-  return c.db.selectFrom('subject_period').selectAll().orderBy('subject_id').orderBy('entered_at').orderBy('id').execute()
+  return c.db
+    .selectFrom('subject_period')
+    .selectAll()
+    .orderBy('subject_id')
+    .orderBy('entered_at')
+    .orderBy('id')
+    .execute()
 }
 
 export async function insertClinicalEvent(c: Conn, row: ClinicalEventTable): Promise<void> {
@@ -87,7 +99,13 @@ export async function upsertVisitRecord(c: Conn, row: VisitRecordTable, exists: 
   if (exists) {
     await c.db
       .updateTable('visit_record')
-      .set({ status: row.status, actual_date: row.actual_date, reason: row.reason, recorded_at: row.recorded_at, recorded_by: row.recorded_by })
+      .set({
+        status: row.status,
+        actual_date: row.actual_date,
+        reason: row.reason,
+        recorded_at: row.recorded_at,
+        recorded_by: row.recorded_by,
+      })
       .where('subject_id', '=', row.subject_id)
       .where('visit_id', '=', row.visit_id)
       .execute()

@@ -1,0 +1,288 @@
+import { createHash } from 'node:crypto'
+import { z } from 'zod'
+import { Action, authorize, seesAllocation, type Actor } from '../access/index.ts'
+import { AuditKind } from '../audit/index.ts'
+import { fail, ok, ProblemCode, type Result } from '../domain/index.ts'
+import { canonicalJson } from '../protocol/index.ts'
+import type { StudyPhase } from '../randomization/index.ts'
+import {
+  fromJson,
+  listAllSubjectPeriods,
+  listAllSubjects,
+  listClinicalEvents,
+  listCurrentFormVersions,
+  listProtocolVersions,
+  listSites,
+  listVisitRecords,
+  loadSupplyRows,
+  type Conn,
+} from '../store/index.ts'
+import { openPeriods, subjectFactorValues } from './allocation.ts'
+import { audit, phaseOf, studyState, type Ctx } from './context.ts'
+import { EligibilityRecord } from './subject-view.ts'
+
+/** One subject, flat. `periods[].arm`/`receives` are present only in an unblinded extract. */
+export interface ExtractSubject {
+  readonly id: string
+  readonly siteId: string
+  readonly screeningNumber: string
+  readonly status: string
+  readonly protocolVersionId: string
+  readonly screeningDate: string
+  readonly consentDate: string | null
+  readonly eligible: boolean | null
+  readonly enrolmentDate: string | null
+  readonly randomizationDate: string | null
+  readonly factors: Readonly<Record<string, string | number>>
+  readonly stratum: string | null
+  readonly endDate: string | null
+  readonly endReason: string | null
+  readonly deathDate: string | null
+  readonly events: readonly { readonly kind: string; readonly date: string }[]
+  readonly emergencyUnblinded: boolean
+  readonly periods: readonly {
+    readonly periodId: string
+    readonly startDate: string
+    readonly arm?: string
+    readonly receives?: string | null
+    readonly assignment?: 'allocated' | 'continues'
+  }[]
+}
+
+export interface ExtractForm {
+  readonly subjectId: string
+  readonly visitId: string
+  readonly formId: string
+  readonly instance: number
+  readonly version: number
+  readonly status: 'entered' | 'deleted'
+  /** The visit's actual date, when recorded. */
+  readonly visitDate: string | null
+  readonly values: Readonly<Record<string, unknown>>
+  readonly derived: Readonly<Record<string, unknown>>
+  readonly protocolVersionId: string
+  readonly formHash: string
+  readonly savedAt: string
+}
+
+export interface ExtractAdverseEvent {
+  readonly id: string
+  readonly subjectId: string
+  readonly aeNumber: number
+  readonly term: string
+  readonly preferredTerm: string | null
+  readonly onsetDate: string
+  readonly endDate: string | null
+  readonly grade: number
+  readonly serious: boolean
+  readonly seriousness: readonly string[]
+  readonly causality: string
+  readonly related: boolean
+  readonly expected: boolean | null
+  readonly susar: boolean
+  readonly outcome: string | null
+  readonly status: string
+}
+
+export interface ExtractInfusion {
+  readonly subjectId: string
+  readonly periodId: string
+  readonly date: string
+  readonly status: string
+  readonly volumeMl: number
+}
+
+/** The whole study as plain data, for analysis (ADaM derivation) and the database-lock snapshot. */
+export interface StudyExtract {
+  readonly study: {
+    readonly id: string
+    readonly title: string
+    readonly protocolHash: string
+    readonly protocolVersions: readonly {
+      readonly id: string
+      readonly ordinal: number
+      readonly label: string
+      readonly hash: string
+    }[]
+    readonly phase: StudyPhase
+    readonly databaseLockedAt: string | null
+    /** The SHA-256 frozen at database lock: an unblinded extract taken later has the same `contentHash`. */
+    readonly snapshotHash: string | null
+  }
+  readonly extractedAt: string
+  /** False only for readers who see allocations (unblinded roles, or everyone after unblinding). */
+  readonly blinded: boolean
+  readonly sites: readonly { readonly id: string; readonly name: string; readonly targetEnrolment: number | null }[]
+  readonly subjects: readonly ExtractSubject[]
+  readonly visits: readonly {
+    readonly subjectId: string
+    readonly visitId: string
+    readonly status: string
+    readonly actualDate: string | null
+  }[]
+  readonly forms: readonly ExtractForm[]
+  readonly adverseEvents: readonly ExtractAdverseEvent[]
+  readonly infusions: readonly ExtractInfusion[]
+  /** SHA-256 of the canonical JSON of sites, subjects, visits, forms, adverse events and infusions. */
+  readonly contentHash: string
+}
+
+type Content = Pick<StudyExtract, 'sites' | 'subjects' | 'visits' | 'forms' | 'adverseEvents' | 'infusions'>
+
+const Json = z.record(z.string(), z.json())
+const AeStored = z.looseObject({ preferredTerm: z.string().optional(), seriousness: z.array(z.string()) })
+
+/** Reads every clinical record of the study; `unblinded` adds the assignments. */
+export async function studyContent(ctx: Ctx, c: Conn, unblinded: boolean): Promise<Content> {
+  const [sites, subjects, periods, events, records, forms, supply, aes, aeVersions] = await Promise.all([
+    listSites(c),
+    listAllSubjects(c),
+    listAllSubjectPeriods(c),
+    listClinicalEvents(c),
+    listVisitRecords(c),
+    listCurrentFormVersions(c),
+    loadSupplyRows(c),
+    c.db.selectFrom('adverse_event').selectAll().orderBy('subject_id').orderBy('ae_number').execute(),
+    c.db.selectFrom('ae_version').select(['ae_id', 'version', 'data']).execute(),
+  ])
+  const visitDates = new Map(
+    records.filter((r) => r.status === 'done').map((r) => [`${r.subject_id}/${r.visit_id}`, r.actual_date]),
+  )
+  const aeData = new Map(aeVersions.map((v) => [`${v.ae_id}#${v.version}`, v.data]))
+  return {
+    sites: sites.map((s) => ({ id: s.id, name: s.name, targetEnrolment: s.target_enrolment })),
+    subjects: subjects.map((s): ExtractSubject => ({
+      id: s.id,
+      siteId: s.site_id,
+      screeningNumber: s.screening_number,
+      status: s.status,
+      protocolVersionId: s.protocol_version_id,
+      screeningDate: s.screening_date,
+      consentDate: s.consent_date,
+      eligible: s.eligibility ? EligibilityRecord.parse(JSON.parse(s.eligibility)).eligible : null,
+      enrolmentDate: s.enrolment_date,
+      randomizationDate: s.randomization_date,
+      factors: subjectFactorValues(s),
+      stratum: s.stratum,
+      endDate: s.end_date,
+      endReason: s.end_reason,
+      deathDate: s.death_date,
+      events: events.filter((e) => e.subject_id === s.id).map((e) => ({ kind: e.kind, date: e.event_date })),
+      emergencyUnblinded: s.emergency_unblinded_at !== null,
+      periods: openPeriods(
+        ctx,
+        periods.filter((p) => p.subject_id === s.id),
+      ).map(({ row, assignment }) => ({
+        periodId: row.period_id,
+        startDate: row.start_date,
+        ...(unblinded ? { arm: assignment.arm, receives: assignment.receives, assignment: assignment.kind } : {}),
+      })),
+    })),
+    visits: records.map((r) => ({
+      subjectId: r.subject_id,
+      visitId: r.visit_id,
+      status: r.status,
+      actualDate: r.actual_date,
+    })),
+    forms: forms.map((f) => ({
+      subjectId: f.subject_id,
+      visitId: f.visit_id,
+      formId: f.form_id,
+      instance: f.instance,
+      version: f.version,
+      status: f.status as ExtractForm['status'],
+      visitDate: visitDates.get(`${f.subject_id}/${f.visit_id}`) ?? null,
+      values: fromJson(Json, f.data, 'form data'),
+      derived: fromJson(Json, f.derived, 'derived values'),
+      protocolVersionId: f.protocol_version_id,
+      formHash: f.form_hash,
+      savedAt: f.saved_at,
+    })),
+    adverseEvents: aes.map((a) => {
+      const data = fromJson(AeStored, aeData.get(`${a.id}#${a.current_version}`) ?? '{}', `AE ${a.id}`)
+      return {
+        id: a.id,
+        subjectId: a.subject_id,
+        aeNumber: a.ae_number,
+        term: a.term,
+        preferredTerm: data.preferredTerm ?? null,
+        onsetDate: a.onset_date,
+        endDate: a.end_date,
+        grade: a.grade,
+        serious: a.serious === 1,
+        seriousness: data.seriousness,
+        causality: a.causality,
+        related: a.related === 1,
+        expected: a.expected === null ? null : a.expected === 1,
+        susar: a.susar === 1,
+        outcome: a.outcome,
+        status: a.status,
+      }
+    }),
+    infusions: supply.infusions.map((i) => ({
+      subjectId: i.subject_id,
+      periodId: i.period_id,
+      date: i.infusion_date,
+      status: i.status,
+      volumeMl: i.volume_ml,
+    })),
+  }
+}
+
+export const contentHash = (content: Content): string =>
+  createHash('sha256').update(canonicalJson(content)).digest('hex')
+
+/** The snapshot hash taken at database lock: the unblinded content, inside the locking transaction. */
+export async function snapshotHash(ctx: Ctx, c: Conn): Promise<string> {
+  return contentHash(await studyContent(ctx, c, true))
+}
+
+/**
+ * The full study as plain data for `actor` (export.blinded or export.unblinded): blinded unless the actor
+ * sees allocations. The extraction is itself audited (`export.written`, with its content hash).
+ */
+export async function extractStudy(ctx: Ctx, actor: Actor): Promise<Result<StudyExtract>> {
+  const allowed = authorize(actor, Action.ExportBlinded)
+  const unblindedAllowed = authorize(actor, Action.ExportUnblinded)
+  if (!allowed.ok && !unblindedAllowed.ok) return allowed
+  const at = ctx.clock.now()
+  return ctx.store.write(async (tx) => {
+    const state = await studyState(ctx, tx, 'share')
+    if (!state.ok) return state
+    const unblinded = seesAllocation(actor, state.value.blind)
+    if (!unblinded && !allowed.ok)
+      return fail({ code: ProblemCode.Forbidden, path: '', message: 'your role may not export blinded data' })
+    const content = await studyContent(ctx, tx, unblinded)
+    const hash = contentHash(content)
+    const versions = await listProtocolVersions(tx)
+    const row = state.value.row
+    await audit(ctx, tx, actor, at, [
+      {
+        kind: AuditKind.ExportWritten,
+        entityType: 'study',
+        entityId: row.id,
+        changes: [
+          { field: 'export', old: null, new: 'study-extract' },
+          { field: 'blinded', old: null, new: !unblinded },
+          { field: 'contentHash', old: null, new: hash },
+          { field: 'subjects', old: null, new: content.subjects.length },
+        ],
+      },
+    ])
+    return ok({
+      study: {
+        id: row.id,
+        title: row.title,
+        protocolHash: ctx.version.hash,
+        protocolVersions: versions.map((v) => ({ id: v.id, ordinal: v.ordinal, label: v.version_label, hash: v.hash })),
+        phase: phaseOf(row),
+        databaseLockedAt: row.database_locked_at,
+        snapshotHash: row.database_lock_hash,
+      },
+      extractedAt: at,
+      blinded: !unblinded,
+      ...content,
+      contentHash: hash,
+    })
+  })
+}

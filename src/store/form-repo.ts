@@ -1,0 +1,169 @@
+import type { Updateable } from 'kysely'
+import type { DataQueryTable, FormStateTable, FormVersionTable, QueryMessageTable } from './schema.ts'
+import { forUpdate, type Conn } from './store.ts'
+
+export interface FormKey {
+  readonly subjectId: string
+  readonly visitId: string
+  readonly formId: string
+  readonly instance: number
+}
+
+/** The head of one form instance, row-locked on PostgreSQL when `lock` (the subject lock already serialises saves). */
+export function findFormState(c: Conn, key: FormKey, lock = false): Promise<FormStateTable | undefined> {
+  const q = c.db
+    .selectFrom('form_state')
+    .selectAll()
+    .where('subject_id', '=', key.subjectId)
+    .where('visit_id', '=', key.visitId)
+    .where('form_id', '=', key.formId)
+    .where('instance', '=', key.instance)
+  return (lock ? forUpdate(c, q) : q).executeTakeFirst()
+}
+
+export function findFormStateById(c: Conn, id: string): Promise<FormStateTable | undefined> {
+  return c.db.selectFrom('form_state').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+export async function insertFormState(c: Conn, row: FormStateTable): Promise<void> {
+  await c.db.insertInto('form_state').values(row).execute()
+}
+
+export async function updateFormState(c: Conn, id: string, patch: Updateable<FormStateTable>): Promise<void> {
+  await c.db.updateTable('form_state').set(patch).where('id', '=', id).execute()
+}
+
+export async function insertFormVersion(c: Conn, row: FormVersionTable): Promise<void> {
+  await c.db.insertInto('form_version').values(row).execute()
+}
+
+export function findFormVersion(c: Conn, formStateId: string, version: number): Promise<FormVersionTable | undefined> {
+  return c.db
+    .selectFrom('form_version')
+    .selectAll()
+    .where('form_state_id', '=', formStateId)
+    .where('version', '=', version)
+    .executeTakeFirst()
+}
+
+/** Every version of a form instance, oldest first. */
+export function listFormVersions(c: Conn, formStateId: string): Promise<FormVersionTable[]> {
+  return c.db
+    .selectFrom('form_version')
+    .selectAll()
+    .where('form_state_id', '=', formStateId)
+    .orderBy('version')
+    .execute()
+}
+
+/** Form heads of one subject (or of all subjects), ordered by visit and form. */
+export function listFormStates(
+  c: Conn,
+  filter: { subjectId?: string; siteIds?: readonly string[] | 'all' } = {},
+): Promise<FormStateTable[]> {
+  let q = c.db.selectFrom('form_state').selectAll()
+  if (filter.subjectId !== undefined) q = q.where('subject_id', '=', filter.subjectId)
+  if (filter.siteIds !== undefined && filter.siteIds !== 'all') {
+    if (filter.siteIds.length === 0) return Promise.resolve([])
+    q = q.where('site_id', 'in', [...filter.siteIds])
+  }
+  return q.orderBy('subject_id').orderBy('visit_id').orderBy('form_id').orderBy('instance').execute()
+}
+
+/** The current version of each form instance (joined), for extraction and form-value reads. */
+export function listCurrentFormVersions(
+  c: Conn,
+  filter: { subjectId?: string; formIds?: readonly string[] } = {},
+): Promise<
+  (FormVersionTable & Pick<FormStateTable, 'subject_id' | 'site_id' | 'visit_id' | 'form_id' | 'instance'>)[]
+> {
+  let q = c.db
+    .selectFrom('form_state')
+    .innerJoin('form_version', (j) =>
+      j
+        .onRef('form_version.form_state_id', '=', 'form_state.id')
+        .onRef('form_version.version', '=', 'form_state.current_version'),
+    )
+    .selectAll('form_version')
+    .select([
+      'form_state.subject_id',
+      'form_state.site_id',
+      'form_state.visit_id',
+      'form_state.form_id',
+      'form_state.instance',
+    ])
+  if (filter.subjectId !== undefined) q = q.where('form_state.subject_id', '=', filter.subjectId)
+  if (filter.formIds !== undefined) {
+    if (filter.formIds.length === 0) return Promise.resolve([])
+    q = q.where('form_state.form_id', 'in', [...filter.formIds])
+  }
+  return q.orderBy('form_state.subject_id').orderBy('form_version.saved_at').execute()
+}
+
+export async function insertQuery(c: Conn, row: DataQueryTable, message: QueryMessageTable): Promise<void> {
+  await c.db.insertInto('data_query').values(row).execute()
+  await c.db.insertInto('query_message').values(message).execute()
+}
+
+export async function updateQuery(
+  c: Conn,
+  id: string,
+  patch: Updateable<DataQueryTable>,
+  message: QueryMessageTable,
+): Promise<void> {
+  await c.db.updateTable('data_query').set(patch).where('id', '=', id).execute()
+  await c.db.insertInto('query_message').values(message).execute()
+}
+
+export function findQuery(c: Conn, id: string): Promise<DataQueryTable | undefined> {
+  return c.db.selectFrom('data_query').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+/** Automatic queries of a form instance that are not closed (edit checks re-evaluated at each save). */
+export function openAutoQueries(c: Conn, formStateId: string): Promise<DataQueryTable[]> {
+  return c.db
+    .selectFrom('data_query')
+    .selectAll()
+    .where('form_state_id', '=', formStateId)
+    .where('origin', '=', 'auto')
+    .where('status', '!=', 'closed')
+    .execute()
+}
+
+export interface QueryFilter {
+  readonly siteIds: readonly string[] | 'all'
+  readonly status?: readonly string[]
+  readonly subjectId?: string
+  readonly formStateId?: string
+  readonly siteId?: string
+  readonly offset: number
+  readonly limit: number
+}
+
+export async function findQueries(c: Conn, f: QueryFilter): Promise<{ rows: DataQueryTable[]; total: number }> {
+  let q = c.db.selectFrom('data_query')
+  if (f.siteIds !== 'all') {
+    if (f.siteIds.length === 0) return { rows: [], total: 0 }
+    q = q.where('site_id', 'in', [...f.siteIds])
+  }
+  if (f.siteId !== undefined) q = q.where('site_id', '=', f.siteId)
+  if (f.status && f.status.length > 0) q = q.where('status', 'in', [...f.status])
+  if (f.subjectId !== undefined) q = q.where('subject_id', '=', f.subjectId)
+  if (f.formStateId !== undefined) q = q.where('form_state_id', '=', f.formStateId)
+  const [rows, count] = await Promise.all([
+    q.selectAll().orderBy('raised_at', 'desc').orderBy('id').offset(f.offset).limit(f.limit).execute(),
+    q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
+  ])
+  return { rows, total: Number(count.n) }
+}
+
+export function listQueryMessages(c: Conn, queryIds: readonly string[]): Promise<QueryMessageTable[]> {
+  if (queryIds.length === 0) return Promise.resolve([])
+  return c.db
+    .selectFrom('query_message')
+    .selectAll()
+    .where('query_id', 'in', [...queryIds])
+    .orderBy('at')
+    .orderBy('id')
+    .execute()
+}
