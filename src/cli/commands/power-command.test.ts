@@ -49,7 +49,7 @@ beforeAll(async () => {
   ])
 }, 120_000)
 
-type Row = Record<string, unknown> & { cpuMs: unknown }
+type Row = Record<string, unknown> & { workerMs: unknown }
 
 describe('trialdesk power', () => {
   it('prints one JSON object per scenario with n per arm, effect, sims, power and its Monte-Carlo error', () => {
@@ -71,7 +71,7 @@ describe('trialdesk power', () => {
 
   it('gives the same answer on worker threads (tsx loaded into each worker) and writes the curve', () => {
     expect(pooled.code).toBe(0)
-    const strip = (text: string) => (JSON.parse(text) as Row[]).map(({ cpuMs: _, ...r }) => r)
+    const strip = (text: string) => (JSON.parse(text) as Row[]).map(({ workerMs: _, ...r }) => r)
     expect(strip(pooled.stdout)).toEqual(strip(oneThread.stdout))
     expect(JSON.parse(readFileSync(join(out, 'power.json'), 'utf8'))).toEqual(JSON.parse(pooled.stdout))
     expect(readFileSync(join(out, 'power-curve.svg'), 'utf8')).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/)
@@ -108,7 +108,7 @@ describe('trialdesk power', () => {
     expect(table.stdout).toContain(
       'power = share of trials in which the slope contrast TDX vs PBO is significant at two-sided α = 0.05',
     )
-    expect(table.stdout).toMatch(/40 trials in [0-9.]+ s on 1 thread\(s\); fitting \d+% of CPU time/)
+    expect(table.stdout).toMatch(/40 trials in [0-9.]+ s on 1 thread\(s\); fitting \d+% of worker time/)
   })
 
   it('reports every bad flag at once and exits 2', () => {

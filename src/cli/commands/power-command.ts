@@ -347,7 +347,7 @@ function formatTable(version: ProtocolVersion, result: PowerStudyResult, designL
     `${pct(s.ci95[0])}–${pct(s.ci95[1])}`,
     pct(s.mcse, 2),
     s.contrasts.map((c) => (Number.isFinite(c.meanEstimate) ? c.meanEstimate.toFixed(3) : '—')).join(' '),
-    s.closedFormPower === null ? '—' : pct(s.closedFormPower),
+    s.contrasts.map((c) => (c.closedFormPower === null ? '—' : pct(c.closedFormPower))).join(' '),
     pct(s.completion, 0),
     String(s.failures.fitFailed + s.failures.notConverged),
   ])
@@ -362,15 +362,15 @@ function formatTable(version: ProtocolVersion, result: PowerStudyResult, designL
   if (s0) lines.push(successRule(s0) + '; rows with effect none estimate the type-I error.')
   lines.push(
     'mean Δslope: mean estimated slope difference vs control per active arm (points/month, positive = slower decline); ' +
-      'closed form: complete-data power of the slope comparison with the model variance components; ' +
+      'closed form: complete-data power of each slope comparison with the model variance components (at α / contrasts when several); ' +
       'complete: share of subjects observed at the last visit; failed: fits that failed or did not converge (counted as not significant).',
   )
   const singular = result.scenarios.reduce((a, s) => a + s.singularFits, 0)
-  const sim = result.scenarios.reduce((a, s) => a + s.cpuMs.simulate, 0)
-  const fit = result.scenarios.reduce((a, s) => a + s.cpuMs.fit, 0)
+  const sim = result.scenarios.reduce((a, s) => a + s.workerMs.simulate, 0)
+  const fit = result.scenarios.reduce((a, s) => a + s.workerMs.fit, 0)
   lines.push(
     `${result.scenarios.length * result.sims} trials in ${(result.elapsedMs / 1000).toFixed(1)} s on ${result.threads} thread(s); ` +
-      `fitting ${pct(fit / (fit + sim), 0)} of CPU time; singular fits ${singular}`,
+      `fitting ${pct(fit / (fit + sim), 0)} of worker time; singular fits ${singular}`,
   )
   return `${lines.join('\n')}\n`
 }

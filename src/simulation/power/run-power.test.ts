@@ -21,7 +21,7 @@ const scenariosOf = (design: PowerDesign, ns: number[], slopes: number[]): Power
   if (!r.ok) throw new Error(JSON.stringify(r.problems))
   return r.value
 }
-const withoutTiming = (s: readonly ScenarioSummary[]) => s.map(({ cpuMs: _, ...rest }) => rest)
+const withoutTiming = (s: readonly ScenarioSummary[]) => s.map(({ workerMs: _, ...rest }) => rest)
 
 let pool: PowerExecutor
 beforeAll(() => {

@@ -170,7 +170,8 @@ export interface ScenarioSummary {
   /** Candidates screened per subject enrolled (1 without enrichment). */
   readonly screenedPerEnrolled: number
   readonly seed: number | string
-  readonly cpuMs: { readonly simulate: number; readonly fit: number }
+  /** Time spent simulating and fitting, summed over trials (thread wall time inside the workers, ms). */
+  readonly workerMs: { readonly simulate: number; readonly fit: number }
 }
 
 /** Closed-form power of each contrast, complete data, with the model's variance components. */
@@ -265,6 +266,6 @@ export function summariseScenario(
     completion: tally.subjects > 0 ? tally.completers / tally.subjects : NaN,
     screenedPerEnrolled: tally.subjects > 0 ? tally.screened / tally.subjects : NaN,
     seed,
-    cpuMs: { simulate: tally.simMs, fit: tally.fitMs },
+    workerMs: { simulate: tally.simMs, fit: tally.fitMs },
   }
 }
