@@ -31,8 +31,8 @@ let oneThread: Run, pooled: Run, table: Run, bad: Run, badEffect: Run
 
 beforeAll(async () => {
   ;[oneThread, pooled, table, bad, badEffect] = await Promise.all([
-    trialdesk([...ORAL, '--sims', '30', '--seed', '11', '--threads', '1', '--json']),
-    trialdesk([...ORAL, '--sims', '30', '--seed', '11', '--threads', '2', '--json', '--out', out]),
+    trialdesk([...ORAL, '--sims', '20', '--seed', '11', '--threads', '1', '--json']),
+    trialdesk([...ORAL, '--sims', '20', '--seed', '11', '--threads', '2', '--json', '--out', out]),
     trialdesk([...ORAL, '--sims', '10', '--seed', '2', '--threads', '1', '--enrich', 'none,fast']),
     trialdesk([
       'power',
@@ -58,13 +58,13 @@ describe('trialdesk power', () => {
     const rows = JSON.parse(oneThread.stdout) as Row[]
     expect(rows).toHaveLength(2)
     expect(rows.map((r) => [r['n'], r['nPerArm'], r['effect'], r['sims'], r['null']])).toEqual([
-      [10, { TDX: 20, PBO: 10 }, 'none', 30, true],
-      [10, { TDX: 20, PBO: 10 }, 'slope=0.5', 30, false],
+      [10, { TDX: 20, PBO: 10 }, 'none', 20, true],
+      [10, { TDX: 20, PBO: 10 }, 'slope=0.5', 20, false],
     ])
     for (const r of rows) {
       const power = r['power'] as number
       expect(power).toBeGreaterThanOrEqual(0)
-      expect(r['mcse']).toBeCloseTo(Math.sqrt((power * (1 - power)) / 30), 12)
+      expect(r['mcse']).toBeCloseTo(Math.sqrt((power * (1 - power)) / 20), 12)
       expect(r['seed']).toBe(11)
     }
   })

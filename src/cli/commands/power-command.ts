@@ -21,6 +21,7 @@ import {
   powerCurveSvg,
   powerScenarios,
   runPowerStudy,
+  sampleSizeForPower,
   type DesignGrid,
   type EnrichmentOption,
   type NaturalHistoryParams,
@@ -360,6 +361,14 @@ function formatTable(version: ProtocolVersion, result: PowerStudyResult, designL
       .trimEnd()
   lines.push('', line(header), ...rows.map(line), '')
   if (s0) lines.push(successRule(s0) + '; rows with effect none estimate the type-I error.')
+  for (const target of [0.8, 0.9]) {
+    const estimates = sampleSizeForPower(result.scenarios, target).map((e) => {
+      const [lo, hi] = e.between
+      const where = e.n !== null ? `≈ ${e.n} (simulated ${lo}–${hi})` : lo === null ? `≤ ${hi}` : `> ${lo}`
+      return `${designs.size > 1 ? `${e.design}, ` : ''}${e.effect} ${where}`
+    })
+    if (estimates.length > 0) lines.push(`n per arm for ${target * 100}% power: ${estimates.join('; ')}`)
+  }
   lines.push(
     'mean Δslope: mean estimated slope difference vs control per active arm (points/month, positive = slower decline); ' +
       'closed form: complete-data power of each slope comparison with the model variance components (at α / contrasts when several); ' +

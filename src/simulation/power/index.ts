@@ -68,3 +68,4 @@ export {
 } from './run-power.ts'
 export { createPowerPool, type PowerPoolOptions } from './power-pool.ts'
 export { powerCurveSvg, powerReportHtml, type PowerPageMeta } from './power-curve.ts'
+export { sampleSizeForPower, type SampleSizeEstimate } from './sample-size.ts'
