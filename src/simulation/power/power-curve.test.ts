@@ -3,7 +3,7 @@ import { SaxesParser } from 'saxes'
 import { powerCurveSvg, powerReportHtml } from './power-curve.ts'
 import { powerScenarios } from './scenario.ts'
 import { emptyTally, summariseScenario, type ScenarioSummary } from './tally.ts'
-import { twoArmDesign } from './test-support.ts'
+import { twoArmDesign } from './two-arm-design.test-support.ts'
 
 /** Summaries with made-up tallies: power rises with n and effect. */
 function summaries(): ScenarioSummary[] {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { armSequence, armSizes, powerScenarios } from './scenario.ts'
-import { twoArmDesign } from './test-support.ts'
+import { twoArmDesign } from './two-arm-design.test-support.ts'
 import type { PowerDesign } from './design.ts'
 
 const threeArm: PowerDesign = { ...twoArmDesign(), arms: ['A', 'B', 'P'], active: ['A', 'B'], weights: [2, 1, 1] }

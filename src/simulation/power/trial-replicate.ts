@@ -241,11 +241,10 @@ export function analyseTrial(design: PowerDesign, trial: SimulatedTrial): TrialA
   const adjust = design.endpoint.adjustForBaseline
   const keep: number[] = []
   for (let r = 0; r < trial.y.length; r++) if (!adjust || trial.month[r]! > 0) keep.push(r)
-  const pick = <T>(f: (r: number) => T): T[] => keep.map(f)
   const columns: Record<string, ArrayLike<number | string>> = {
     y: Float64Array.from(keep, (r) => trial.y[r]!),
     month: Float64Array.from(keep, (r) => trial.month[r]!),
-    arm: pick((r) => design.arms[trial.arm[r]!]!),
+    arm: keep.map((r) => design.arms[trial.arm[r]!]!),
     subject: Float64Array.from(keep, (r) => trial.subject[r]!),
   }
   if (adjust) columns['baseline'] = Float64Array.from(keep, (r) => trial.baseline[r]!)
