@@ -1,0 +1,128 @@
+/**
+ * The page shell: skip link, header with the study, the signed-in user's name, role and site(s) and whether
+ * their view is blinded, the navigation their role may use, the flash message, and the main landmark. htmx is
+ * configured by a meta tag (no eval, no inline indicator styles) so that the strict CSP holds.
+ */
+import type { Child } from 'hono/jsx'
+import { Action, can, seesAllocation, type Actor, type StudyBlindState } from '../access/index.ts'
+import { ROLE_LABELS } from '../domain/index.ts'
+import type { Web } from './web-deps.ts'
+
+export type NavKey = 'dashboard' | 'subjects' | 'aes' | 'queries' | 'audit' | 'pharmacy' | 'account'
+
+const NAV: readonly { readonly key: NavKey; readonly href: string; readonly label: string; readonly action: Action }[] =
+  [
+    { key: 'dashboard', href: '/dashboard', label: 'Dashboard', action: Action.StudyView },
+    { key: 'subjects', href: '/subjects', label: 'Subjects', action: Action.SubjectView },
+    { key: 'aes', href: '/adverse-events', label: 'Adverse events', action: Action.AeView },
+    { key: 'queries', href: '/queries', label: 'Queries', action: Action.FormView },
+    { key: 'audit', href: '/audit', label: 'Audit trail', action: Action.AuditView },
+    { key: 'pharmacy', href: '/pharmacy', label: 'Pharmacy', action: Action.DosePrepare },
+  ]
+
+/** htmx settings: nothing that needs `eval` or inline styles, requests only to this origin. */
+const HTMX_CONFIG = JSON.stringify({
+  allowEval: false,
+  allowScriptTags: false,
+  includeIndicatorStyles: false,
+  selfRequestsOnly: true,
+  historyCacheSize: 0,
+})
+
+export interface PageProps {
+  readonly web: Web
+  readonly actor: Actor | undefined
+  readonly title: string
+  readonly nav?: NavKey | undefined
+  readonly flash?: string | null | undefined
+  /** Where the study stands on the blind (default: blinded); decides the header's badge. */
+  readonly blind?: StudyBlindState | undefined
+  readonly children?: Child
+}
+
+/** Sites as the header shows them: `MAL · Hospital …` for one site, ids for several, `All sites` for study-wide. */
+export function siteText(web: Web, actor: Actor): string {
+  if (actor.sites === 'all') return 'All sites'
+  if (actor.sites.length === 1) {
+    const id = actor.sites[0] ?? ''
+    const site = web.compiled.protocol.sites.find((s) => s.id === id)
+    return site ? `${id} · ${site.name}` : id
+  }
+  return actor.sites.join(', ')
+}
+
+export function Layout(props: PageProps) {
+  const { web, actor } = props
+  const study = web.compiled.protocol.study
+  const title = `${props.title} · ${study.shortTitle ?? study.id} · TrialDesk`
+  const unblinded = actor !== undefined && seesAllocation(actor, props.blind ?? { status: 'blinded' })
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="htmx-config" content={HTMX_CONFIG} />
+        <link rel="icon" href="data:," />
+        <title>{title}</title>
+        <link rel="stylesheet" href={web.assets.css.url} />
+        <script src={web.assets.htmx.url} defer></script>
+      </head>
+      <body>
+        <a class="skip-link" href="#main">
+          Skip to main content
+        </a>
+        <header class="site-header">
+          <div class="brand">
+            <a href="/" class="brand-name">
+              TrialDesk
+            </a>
+            <span class="study-name">{study.shortTitle ?? study.title}</span>
+          </div>
+          {actor && (
+            <div class="user" aria-label="Signed-in user">
+              <span class="user-name">{actor.username}</span>
+              <span class="user-role">{ROLE_LABELS[actor.role]}</span>
+              <span class="user-site">{siteText(web, actor)}</span>
+              {unblinded ? (
+                <span class="badge badge-unblinded" title="Your role sees treatment allocations">
+                  Unblinded role
+                </span>
+              ) : (
+                <span class="badge badge-blinded" title="Treatment allocations are hidden from you">
+                  Blinded
+                </span>
+              )}
+              <a href="/account/password">Password</a>
+              <form method="post" action="/logout" class="inline">
+                <button type="submit" class="link-button">
+                  Sign out
+                </button>
+              </form>
+            </div>
+          )}
+        </header>
+        {actor && (
+          <nav class="main-nav" aria-label="Main">
+            <ul>
+              {NAV.filter((n) => can(actor, n.action)).map((n) => (
+                <li>
+                  <a href={n.href} aria-current={props.nav === n.key ? 'page' : undefined}>
+                    {n.label}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        )}
+        <main id="main" tabindex={-1}>
+          {props.flash && (
+            <p class="flash" role="status">
+              {props.flash}
+            </p>
+          )}
+          {props.children}
+        </main>
+      </body>
+    </html>
+  )
+}

@@ -1,0 +1,534 @@
+/**
+ * The unblinded pharmacy: only for roles that prepare doses (the unblinded pharmacist); every other role gets a
+ * 404, so a blinded user cannot even learn the pages exist. The work list shows each subject's lots and
+ * preparations; the subject's page shows lot tracking (extraction, manufacture, release results against the
+ * protocol's criteria), the preparation sheets with the computed dose, and the form to prepare the next dose.
+ */
+import type { Context, MiddlewareHandler } from 'hono'
+import type { Child } from 'hono/jsx'
+import { Action, can, type Actor } from '../access/index.ts'
+import type { AppEnv } from '../api/index.ts'
+import type { PreparationView, SubjectListItem, SubjectView, SupplyView } from '../capture/index.ts'
+import type { Problem } from '../domain/index.ts'
+import { InputField, SelectField, YesNo } from './enrolment-pages.tsx'
+import { Layout } from './layout.tsx'
+import { ErrorPage } from './subject-parts.tsx'
+import { ErrorSummary } from './ui.tsx'
+import type { Web, WebRouter } from './web-deps.ts'
+import {
+  actorOf,
+  byField,
+  done,
+  formatInstant,
+  formBody,
+  page,
+  signedIn,
+  statusOf,
+  takeFlash,
+  text,
+  todayOf,
+  type FormBody,
+} from './web-kit.ts'
+
+/** Pharmacy pages exist only for roles that prepare doses: anyone else is answered as if there were nothing. */
+export function pharmacyOnly(web: Web): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const actor = actorOf(c)
+    if (!can(actor, Action.DosePrepare)) return page(c, <ErrorPage web={web} actor={actor} status={404} />, 404)
+    return next()
+  }
+}
+
+const number = (n: number): string =>
+  Math.round(n)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',')
+
+/** One preparation sheet: the computed dose with every step of the computation, for the pharmacist to check. */
+export function PreparationSheetView(props: { prep: PreparationView; web: Web }) {
+  const p = props.prep
+  const period = props.web.compiled.protocol.periods.find((x) => x.id === p.periodId)?.label ?? p.periodId
+  if (p.blinded) {
+    return (
+      <section class="card">
+        <h3>
+          {p.preparationCode} · {period}
+        </h3>
+        <p>
+          {p.productLabel}: {p.volumeMl} mL {p.vehicle}, {p.container}, over {p.infusionMinutes} min.
+        </p>
+      </section>
+    )
+  }
+  const d = p.dose
+  return (
+    <section class="card confirm" aria-label={`Preparation ${p.preparationCode}`}>
+      <h3>
+        {p.preparationCode} · {period}
+      </h3>
+      <p class="dose" id={`dose-${p.preparationCode}`}>
+        {d.armType === 'placebo' ? 'Placebo preparation' : `Dose: ${number(d.total)} ${d.unit}`}
+      </p>
+      <dl class="facts">
+        <dt>Arm</dt>
+        <dd>{p.armLabel}</dd>
+        <dt>Content</dt>
+        <dd>{p.content}</dd>
+        <dt>Weight</dt>
+        <dd>
+          {d.weightKg} kg, {d.weightAgeDays} day{d.weightAgeDays === 1 ? '' : 's'} old
+          {d.weightCapped ? ` (capped at ${d.weightUsedKg} kg)` : ''}
+        </dd>
+        {d.armType !== 'placebo' && (
+          <>
+            <dt>Computation</dt>
+            <dd>
+              {number(d.perKg)} {d.unit}/kg × {d.weightUsedKg} kg = {number(d.calculated)}; rounded {d.rounding.mode} to{' '}
+              {number(d.rounding.step)} = {number(d.rounded)}
+              {d.totalCapped ? `; capped at ${number(d.total)}` : ''}
+            </dd>
+            <dt>Concentration</dt>
+            <dd>
+              {number(d.concentrationPerMl)} {d.unit}/mL in {d.volumeMl} mL
+            </dd>
+          </>
+        )}
+        <dt>Lot</dt>
+        <dd>
+          {p.lotId} ({p.lotUse})
+        </dd>
+        <dt>Label</dt>
+        <dd>
+          {p.label}; {p.container}; infuse over {p.infusionMinutes} min
+        </dd>
+        <dt>Prepared</dt>
+        <dd>{formatInstant(p.preparedAt)}</dd>
+        <dt>Infused</dt>
+        <dd>{p.infusedOn ?? 'not yet'}</dd>
+      </dl>
+    </section>
+  )
+}
+
+function LotTable(props: { supply: SupplyView }) {
+  const s = props.supply
+  if (s.lots.length === 0) return <p class="muted">No lot manufactured yet.</p>
+  return (
+    <div class="table-wrap">
+      <table class="data">
+        <caption>Product lots</caption>
+        <thead>
+          <tr>
+            <th scope="col">Lot</th>
+            <th scope="col">Manufactured</th>
+            <th scope="col">Release</th>
+            <th scope="col">Expires</th>
+          </tr>
+        </thead>
+        <tbody>
+          {s.lots.map((l) => (
+            <tr>
+              <th scope="row">{l.id}</th>
+              <td>{l.manufacturedOn}</td>
+              <td>
+                {l.release ? (
+                  <span class={`badge ${l.release.status === 'passed' ? 'st-done' : 'st-missed'}`}>
+                    {l.release.status === 'passed' ? 'released' : 'failed'} {l.release.date}
+                  </span>
+                ) : (
+                  <span class="badge st-due">awaiting release</span>
+                )}
+                {l.release?.failures.map((f) => (
+                  <div class="muted">
+                    {f.label}: {f.reason}
+                  </div>
+                ))}
+              </td>
+              <td>{l.release?.expiresOn ?? '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}
+
+function SubjectPharmacy(props: {
+  web: Web
+  actor: Actor
+  subject: SubjectView
+  supply: SupplyView
+  body: FormBody
+  problems: readonly Problem[]
+  form: string | null
+  flash: string | null
+}) {
+  const { web, actor, subject: s, supply } = props
+  const errors = byField(props.problems)
+  const product = web.compiled.protocol.product
+  const released = supply.lots.filter((l) => l.release?.status === 'passed')
+  const pending = supply.lots.filter((l) => l.release === null)
+  const sufficient = supply.extractions.filter((e) => e.sufficient)
+  const problemsFor = (form: string) => (props.form === form ? props.problems : [])
+  const period = web.compiled.protocol.periods.find((p) => p.id === s.currentPeriod)
+  const prepared = supply.preparations.some((p) => p.periodId === s.currentPeriod)
+  const section = (id: string, title: string, children: Child) => (
+    <section class="card" aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>{title}</h2>
+      {children}
+    </section>
+  )
+  return (
+    <Layout web={web} actor={actor} title={`Pharmacy · ${s.screeningNumber}`} nav="pharmacy" flash={props.flash}>
+      <p>
+        <a href="/pharmacy">← Pharmacy work list</a>
+      </p>
+      <h1>Pharmacy: {s.screeningNumber}</h1>
+      <p class="warning">Unblinded information. Do not share it with site staff, assessors or the sponsor.</p>
+      <div class="layout-side">
+        <div>
+          {section(
+            'prepare',
+            `Prepare the dose${period ? `: ${period.label}` : ''}`,
+            s.status !== 'randomized' || !period?.dosing ? (
+              <p class="muted">No dose to prepare: the subject is not in a treatment period that gives one.</p>
+            ) : prepared ? (
+              <p>The dose of this period is prepared (below).</p>
+            ) : (
+              <form method="post" action={`/pharmacy/${s.id}/prepare`} novalidate>
+                <ErrorSummary problems={problemsFor('prepare')} />
+                <SelectField
+                  name="lotId"
+                  label="Released lot"
+                  options={released.map((l) => ({
+                    value: l.id,
+                    label: `${l.id} (expires ${l.release?.expiresOn ?? '—'})`,
+                  }))}
+                  value={text(props.body, 'lotId')}
+                  placeholder="Choose…"
+                  errors={errors}
+                />
+                <InputField
+                  name="infusionDate"
+                  label="Planned infusion date"
+                  type="date"
+                  value={text(props.body, 'infusionDate') || todayOf(web.deps.clock.now())}
+                  errors={errors}
+                  required
+                />
+                <InputField
+                  name="weightKg"
+                  label="Weight today (kg)"
+                  inputmode="decimal"
+                  cls="w-narrow"
+                  value={text(props.body, 'weightKg')}
+                  hint="Leave empty to use the latest weight recorded on the vital signs form."
+                  errors={errors}
+                />
+                <button type="submit">Compute dose and prepare</button>
+              </form>
+            ),
+          )}
+          <h2>Preparations</h2>
+          {supply.preparations.length === 0 ? (
+            <p class="muted">None yet.</p>
+          ) : (
+            supply.preparations.map((p) => <PreparationSheetView prep={p} web={web} />)
+          )}
+          <h2>Infusions</h2>
+          {supply.infusions.length === 0 ? (
+            <p class="muted">None recorded.</p>
+          ) : (
+            <ul>
+              {supply.infusions.map((i) => (
+                <li>
+                  {i.date}: {i.preparationCode}, {i.volumeMl} mL, {i.status}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+        <div>
+          {section(
+            'lots',
+            'Lot tracking',
+            <>
+              <ul>
+                {supply.extractions.map((e) => (
+                  <li>
+                    Tissue extracted {e.date}: {e.tissueGrams} g{' '}
+                    {e.sufficient ? '(sufficient)' : <strong>(insufficient)</strong>}
+                  </li>
+                ))}
+              </ul>
+              <LotTable supply={supply} />
+            </>,
+          )}
+          {can(actor, Action.SupplyRecord, { siteId: s.siteId }) &&
+            section(
+              'record',
+              'Record',
+              <>
+                <details open={props.form === 'extraction'}>
+                  <summary>Tissue extraction</summary>
+                  <form method="post" action={`/pharmacy/${s.id}/extraction`} novalidate>
+                    <ErrorSummary problems={problemsFor('extraction')} />
+                    <InputField
+                      name="date"
+                      label="Date"
+                      type="date"
+                      value={text(props.body, 'date') || todayOf(web.deps.clock.now())}
+                      errors={errors}
+                    />
+                    <InputField
+                      name="tissueGrams"
+                      label={`Adipose tissue (g; at least ${product?.minimumTissueGrams ?? '—'} g needed)`}
+                      inputmode="decimal"
+                      cls="w-narrow"
+                      value={text(props.body, 'tissueGrams')}
+                      errors={errors}
+                    />
+                    <button type="submit">Record extraction</button>
+                  </form>
+                </details>
+                {sufficient.length > 0 && (
+                  <details open={props.form === 'manufacture'}>
+                    <summary>Lot manufactured</summary>
+                    <form method="post" action={`/pharmacy/${s.id}/manufacture`} novalidate>
+                      <ErrorSummary problems={problemsFor('manufacture')} />
+                      <InputField
+                        name="lotId"
+                        label="Lot number"
+                        cls="w-medium"
+                        value={text(props.body, 'lotId')}
+                        errors={errors}
+                      />
+                      <SelectField
+                        name="extractionId"
+                        label="From the extraction of"
+                        options={sufficient.map((e) => ({ value: e.id, label: `${e.date} (${e.tissueGrams} g)` }))}
+                        value={text(props.body, 'extractionId')}
+                        errors={errors}
+                      />
+                      <InputField
+                        name="date"
+                        label="Date of manufacture"
+                        type="date"
+                        value={text(props.body, 'date') || todayOf(web.deps.clock.now())}
+                        errors={errors}
+                      />
+                      <button type="submit">Record lot</button>
+                    </form>
+                  </details>
+                )}
+                {pending.map((l) => (
+                  <details open={props.form === `release-${l.id}`}>
+                    <summary>Release results of lot {l.id}</summary>
+                    <form method="post" action={`/pharmacy/${s.id}/release/${encodeURIComponent(l.id)}`} novalidate>
+                      <ErrorSummary problems={problemsFor(`release-${l.id}`)} />
+                      <InputField
+                        name="date"
+                        label="Date of the release decision"
+                        type="date"
+                        value={text(props.body, 'date') || todayOf(web.deps.clock.now())}
+                        errors={errors}
+                      />
+                      {(product?.releaseCriteria ?? []).map((cr) =>
+                        cr.range ? (
+                          <InputField
+                            name={`values.${cr.id}`}
+                            label={`${cr.label} (${cr.range.min ?? '…'} to ${cr.range.max ?? '…'})`}
+                            inputmode="decimal"
+                            cls="w-narrow"
+                            value={text(props.body, `values.${cr.id}`)}
+                            errors={errors}
+                          />
+                        ) : (
+                          <YesNo
+                            name={`values.${cr.id}`}
+                            legend={cr.label}
+                            value={
+                              text(props.body, `values.${cr.id}`) === ''
+                                ? undefined
+                                : text(props.body, `values.${cr.id}`) === 'true'
+                            }
+                            errors={errors}
+                            yes="Pass"
+                            no="Fail"
+                          />
+                        ),
+                      )}
+                      <button type="submit">Record release results</button>
+                    </form>
+                  </details>
+                ))}
+              </>,
+            )}
+        </div>
+      </div>
+    </Layout>
+  )
+}
+
+export function registerPharmacyPages(router: WebRouter, web: Web): void {
+  const { services } = web.deps
+  const only = pharmacyOnly(web)
+
+  router.get('/pharmacy', signedIn, only, async (c) => {
+    const actor = actorOf(c)
+    const list = await services.reads.subjects(actor, { limit: 500 })
+    const subjects: readonly SubjectListItem[] = list.ok
+      ? list.value.items.filter((s) => s.status === 'randomized' || s.status === 'enrolled')
+      : []
+    const supplies = await Promise.all(
+      subjects.map(async (s) => ({ s, supply: await services.supply.view(actor, s.id) })),
+    )
+    return page(
+      c,
+      <Layout web={web} actor={actor} title="Pharmacy" nav="pharmacy" flash={takeFlash(c)}>
+        <h1>Pharmacy work list</h1>
+        <p class="warning">Unblinded view. Allocation details on these pages are for the pharmacy only.</p>
+        <div class="table-wrap">
+          <table class="data">
+            <thead>
+              <tr>
+                <th scope="col">Subject</th>
+                <th scope="col">Status</th>
+                <th scope="col">Current period</th>
+                <th scope="col">Lots</th>
+                <th scope="col">Preparations</th>
+              </tr>
+            </thead>
+            <tbody>
+              {supplies.map(({ s, supply }) => {
+                const v = supply.ok ? supply.value : null
+                const period = web.compiled.protocol.periods.find((p) => p.id === s.currentPeriod)
+                const needs =
+                  s.status === 'randomized' &&
+                  period?.dosing &&
+                  !v?.preparations.some((p) => p.periodId === s.currentPeriod)
+                return (
+                  <tr>
+                    <th scope="row">
+                      <a href={`/pharmacy/${s.id}`}>{s.screeningNumber}</a>
+                    </th>
+                    <td>{s.status}</td>
+                    <td>
+                      {period?.label.split(' (')[0] ?? '—'}{' '}
+                      {needs ? <span class="badge st-due">dose to prepare</span> : null}
+                    </td>
+                    <td>
+                      {v
+                        ? v.lots
+                            .map((l) => `${l.id} (${l.release ? l.release.status : 'awaiting release'})`)
+                            .join(', ') || '—'
+                        : '—'}
+                    </td>
+                    <td>{v ? v.preparations.map((p) => p.preparationCode).join(', ') || '—' : '—'}</td>
+                  </tr>
+                )
+              })}
+            </tbody>
+          </table>
+        </div>
+      </Layout>,
+    )
+  })
+
+  async function load(actor: Actor, id: string) {
+    const subject = await services.subjects.get(actor, id)
+    if (!subject.ok) return subject
+    const supply = await services.supply.view(actor, id)
+    if (!supply.ok) return supply
+    return { ok: true as const, value: { subject: subject.value, supply: supply.value } }
+  }
+
+  const show = async (
+    c: Context<AppEnv>,
+    body: FormBody,
+    problems: readonly Problem[],
+    form: string | null,
+    flash: string | null,
+  ): Promise<Response> => {
+    const actor = actorOf(c)
+    const d = await load(actor, c.req.param('id') ?? '')
+    if (!d.ok) return page(c, <ErrorPage web={web} actor={actor} problems={d.problems} />, statusOf(d.problems))
+    return page(
+      c,
+      <SubjectPharmacy
+        web={web}
+        actor={actor}
+        subject={d.value.subject}
+        supply={d.value.supply}
+        body={body}
+        problems={problems}
+        form={form}
+        flash={flash}
+      />,
+      problems.length > 0 ? statusOf(problems) : 200,
+    )
+  }
+
+  router.get('/pharmacy/:id', signedIn, only, (c) => show(c, {}, [], null, takeFlash(c)))
+
+  const num = (body: FormBody, key: string): number => {
+    const v = text(body, key)
+    return /^[+-]?\d+(\.\d+)?$/.test(v) ? Number(v) : Number.NaN
+  }
+
+  router.post('/pharmacy/:id/prepare', signedIn, only, async (c) => {
+    const body = await formBody(c)
+    const id = c.req.param('id')
+    const weight = text(body, 'weightKg')
+    const r = await services.supply.prepareDose(actorOf(c), id, {
+      lotId: text(body, 'lotId'),
+      infusionDate: text(body, 'infusionDate'),
+      ...(weight ? { weightKg: num(body, 'weightKg'), weightDate: todayOf(web.deps.clock.now()) } : {}),
+    })
+    if (!r.ok) return show(c, body, r.problems, 'prepare', null)
+    return done(c, `/pharmacy/${id}`, `Preparation ${r.value.preparationCode} recorded: ${r.value.content}.`)
+  })
+
+  router.post('/pharmacy/:id/extraction', signedIn, only, async (c) => {
+    const body = await formBody(c)
+    const id = c.req.param('id')
+    const r = await services.supply.recordExtraction(actorOf(c), id, {
+      date: text(body, 'date'),
+      tissueGrams: num(body, 'tissueGrams'),
+    })
+    return r.ok ? done(c, `/pharmacy/${id}`, 'Extraction recorded.') : show(c, body, r.problems, 'extraction', null)
+  })
+
+  router.post('/pharmacy/:id/manufacture', signedIn, only, async (c) => {
+    const body = await formBody(c)
+    const id = c.req.param('id')
+    const r = await services.supply.recordManufacture(actorOf(c), id, {
+      lotId: text(body, 'lotId'),
+      extractionId: text(body, 'extractionId'),
+      date: text(body, 'date'),
+    })
+    return r.ok
+      ? done(c, `/pharmacy/${id}`, `Lot ${text(body, 'lotId')} recorded.`)
+      : show(c, body, r.problems, 'manufacture', null)
+  })
+
+  router.post('/pharmacy/:id/release/:lot', signedIn, only, async (c) => {
+    const body = await formBody(c)
+    const id = c.req.param('id')
+    const lot = c.req.param('lot')
+    const values: Record<string, number | boolean> = {}
+    for (const cr of web.compiled.protocol.product?.releaseCriteria ?? []) {
+      const v = text(body, `values.${cr.id}`)
+      if (v === '') continue
+      values[cr.id] = cr.range ? num(body, `values.${cr.id}`) : v === 'true'
+    }
+    const r = await services.supply.recordRelease(actorOf(c), lot, { date: text(body, 'date'), values })
+    if (!r.ok) return show(c, body, r.problems, `release-${lot}`, null)
+    const status = r.value.lots.find((l) => l.id === lot)?.release?.status
+    return done(
+      c,
+      `/pharmacy/${id}`,
+      `Release results recorded: lot ${lot} ${status === 'passed' ? 'released' : 'failed release'}.`,
+    )
+  })
+}
