@@ -1,88 +1,68 @@
 import { z } from 'zod'
-import { Action, authorize, type Actor } from '../access/index.ts'
-import { AuditKind, type AuditChange, type AuditEntry } from '../audit/index.ts'
+import { Action, authorize, seesAllocation, type Actor } from '../access/index.ts'
+import { AuditKind, type AuditEntry } from '../audit/index.ts'
 import { fail, ok, ProblemCode, Role, type Instant, type Result, type SiteId } from '../domain/index.ts'
-import { classifyAdverseEvent } from '../instruments/index.ts'
-import { canonicalJson } from '../protocol/index.ts'
+import {
+  adverseEventFromForm,
+  classifyAdverseEvent,
+  type AdverseEventClassification,
+  type ItemValue,
+} from '../instruments/index.ts'
+import type { CompiledForm } from '../protocol/index.ts'
 import {
   findAdverseEvent,
   findAdverseEvents,
+  findFormStateById,
+  findFormVersion,
   fromJson,
   insertAdverseEvent,
   insertNotification,
-  listAeVersions,
+  listFormVersions,
   nextAeNumber,
-  toJson,
   updateAdverseEvent,
   type AdverseEventTable,
-  type AeVersionTable,
   type Conn,
+  type SubjectTable,
 } from '../store/index.ts'
 import {
   audit,
   parse,
+  readerSeesAllocation,
   requireOpen,
-  requireReason,
   requireSubjectOpen,
   studyState,
   subjectFor,
   type Ctx,
+  type StudyState,
 } from './context.ts'
+import { formHistory, hiddenFor, writeFormVersion, type FormCatalogue, type FormVersionView } from './form-service.ts'
 
-const IsoDateInput = z.iso.date('must be an ISO date such as 2026-01-31')
-export const AeOutcome = z.enum([
-  'recovered',
-  'recovering',
-  'not-recovered',
-  'recovered-with-sequelae',
-  'fatal',
-  'unknown',
-])
+/** Visit id under which adverse events are stored as versions of the protocol's AE form (instance = AE number). */
+export const AE_VISIT = 'AE'
 
-/** What the investigator reports and follows up; the sponsor's assessments are kept beside it. */
-export const AeData = z.strictObject({
-  term: z.string().trim().min(1).max(200),
-  /** MedDRA preferred term once coded. */
-  preferredTerm: z.string().trim().min(1).optional(),
-  onsetDate: IsoDateInput,
-  /** Date the event resolved (or the date of death for a fatal outcome). */
-  endDate: IsoDateInput.optional(),
-  /** CTCAE grade 1–5 (severity, not seriousness). */
-  grade: z.number().int().min(1).max(5),
-  /** ICH E2A seriousness criteria ticked; empty = not serious. */
-  seriousness: z.array(z.string()),
-  /** Investigator's WHO-UMC causality. */
-  causality: z.string().min(1),
-  outcome: AeOutcome.optional(),
-  description: z.string().trim().max(8000).optional(),
-})
-export type AeData = z.infer<typeof AeData>
-
-const Report = AeData.extend({
-  seriousness: z.array(z.string()).default([]),
+const Values = z.record(z.string(), z.unknown())
+const Report = z.strictObject({
+  /** Values of the protocol's AE form (term, onset_date, grade, seriousness, causality, outcome, ...). */
+  values: Values,
   /** When the site became aware of the event (the SAE clock starts here); defaults to now. */
   awarenessAt: z.iso.datetime({ offset: false }).optional(),
 })
-const FollowUp = AeData.partial().extend({
-  reason: z.string().trim().optional(),
+const FollowUp = z.strictObject({
+  /** The complete values of the new version (a follow-up is a new version of the AE form). */
+  values: Values,
+  reason: z.string().trim().min(1, 'a reason is required'),
+  /** When the site learnt the event had become serious (defaults to now). */
   awarenessAt: z.iso.datetime({ offset: false }).optional(),
 })
 const Expectedness = z.strictObject({
   expected: z.boolean(),
   /** The sponsor may upgrade (never downgrade) the investigator's causality. */
   sponsorCausality: z.string().min(1).optional(),
-  reason: z.string().trim().optional(),
+  reason: z.string().trim().min(1).optional(),
 })
-
 export type ReportAeInput = z.input<typeof Report>
 export type FollowUpAeInput = z.input<typeof FollowUp>
-
-/** Stored with each version: the investigator's data plus the sponsor's assessment. */
-const StoredAe = AeData.extend({
-  sponsorCausality: z.string().optional(),
-  expectedness: z.enum(['expected', 'unexpected']).optional(),
-})
-type StoredAe = z.infer<typeof StoredAe>
+export type ExpectednessInput = z.input<typeof Expectedness>
 
 export interface SaeClock {
   readonly awarenessAt: string
@@ -90,51 +70,44 @@ export interface SaeClock {
   readonly dueAt: string
   readonly acknowledgedAt: string | null
   readonly acknowledgedBy: string | null
-  /** Whole hours left (negative when overdue) while not acknowledged. */
+  /** Whole hours left (negative when late) while not acknowledged. */
   readonly hoursRemaining: number | null
   readonly overdue: boolean
 }
 
-export interface AdverseEventView extends StoredAe {
+export interface AdverseEventView {
   readonly id: string
   readonly subjectId: string
   readonly siteId: string
   readonly aeNumber: number
+  /** The AE form instance (history, queries, SDV and signatures go through it). */
+  readonly formId: string
   readonly version: number
-  readonly serious: boolean
-  readonly related: boolean
-  /** The sponsor's decision when made, else from the protocol's expected terms. */
-  readonly expected: boolean
-  readonly susar: boolean
+  readonly values: Readonly<Record<string, ItemValue>>
+  readonly term: string
+  readonly onsetDate: string
+  readonly endDate: string | null
+  readonly grade: number | null
+  readonly seriousness: readonly string[]
+  readonly causality: string
+  readonly outcome: string | null
   readonly status: 'ongoing' | 'resolved'
+  readonly classification: AdverseEventClassification
   readonly sae: SaeClock | null
   readonly createdAt: string
   readonly updatedAt: string
 }
 
-export interface AeVersionView {
-  readonly version: number
-  readonly data: StoredAe
-  readonly savedAt: string
-  readonly savedBy: string
-  readonly savedRole: string
-  readonly reason: string | null
-}
-
 export interface AeService {
   /** Reports an adverse event (ae.report); a serious one starts the SAE clock and notifies the sponsor. */
   report(actor: Actor, subjectId: string, input: ReportAeInput): Promise<Result<AdverseEventView>>
-  /** A follow-up version until resolution (changed fields only; reason required for corrections of earlier data). */
+  /** A follow-up version until resolution, with the reason (ae.report). Becoming serious starts the clock. */
   followUp(actor: Actor, aeId: string, input: FollowUpAeInput): Promise<Result<AdverseEventView>>
-  /** The sponsor's expectedness (and optional causality upgrade) for SUSAR assessment. */
-  assessExpectedness(
-    actor: Actor,
-    aeId: string,
-    input: { expected: boolean; sponsorCausality?: string; reason?: string },
-  ): Promise<Result<AdverseEventView>>
+  /** The sponsor's expectedness (and optional causality upgrade) for SUSAR assessment (ae.assess-expectedness). */
+  assessExpectedness(actor: Actor, aeId: string, input: ExpectednessInput): Promise<Result<AdverseEventView>>
   /** The sponsor acknowledges receipt of an SAE report, which stops the clock. */
   acknowledge(actor: Actor, aeId: string): Promise<Result<AdverseEventView>>
-  get(actor: Actor, aeId: string): Promise<Result<AdverseEventView & { readonly versions: readonly AeVersionView[] }>>
+  get(actor: Actor, aeId: string): Promise<Result<AdverseEventView & { readonly versions: readonly FormVersionView[] }>>
   /** Study-wide AE list across the actor's sites. */
   list(
     actor: Actor,
@@ -148,119 +121,99 @@ export interface AeService {
   ): Promise<Result<readonly AdverseEventView[]>>
 }
 
-export function aeService(ctx: Ctx): AeService {
+const FormData = z.record(z.string(), z.json())
+
+export function aeService(ctx: Ctx, catalogue: FormCatalogue): AeService {
   const { safety } = ctx.protocol
-  const hours = safety.saeReportingHours
+  const aeForm: CompiledForm | undefined = ctx.compiled.forms.find((f) => f.instrument?.id === 'AE')
+  const noForm = fail<never>({
+    code: ProblemCode.Unsupported,
+    path: '',
+    message: 'the protocol has no adverse-event form (instrument AE)',
+  })
 
-  function classify(data: StoredAe): Result<{ serious: boolean; related: boolean; expected: boolean; susar: boolean }> {
-    const c = classifyAdverseEvent(
-      {
-        term: data.term,
-        preferredTerm: data.preferredTerm,
-        seriousness: data.seriousness,
-        causality: data.causality,
-        sponsorCausality: data.sponsorCausality,
-        expectedness: data.expectedness,
-      },
-      safety,
-    )
-    return c.ok ? ok(c.value) : c
-  }
+  const classify = (values: Readonly<Record<string, unknown>>): Result<AdverseEventClassification> =>
+    classifyAdverseEvent(adverseEventFromForm(values), safety)
 
-  /** The head row for data (status from outcome and end date). */
-  function headOf(data: StoredAe, cls: { serious: boolean; related: boolean; expected: boolean; susar: boolean }) {
-    const resolved =
-      data.endDate !== undefined &&
-      data.outcome !== undefined &&
-      data.outcome !== 'recovering' &&
-      data.outcome !== 'not-recovered'
+  /** The head columns that follow from the current values. */
+  function headOf(values: Readonly<Record<string, unknown>>, c: AdverseEventClassification) {
+    const text = (k: string) => (typeof values[k] === 'string' ? values[k] : null)
+    const grade = values['grade']
     return {
-      term: data.term,
-      onset_date: data.onsetDate,
-      end_date: data.endDate ?? null,
-      grade: data.grade,
-      serious: cls.serious ? 1 : 0,
-      seriousness: toJson(data.seriousness),
-      causality: data.causality,
-      related: cls.related ? 1 : 0,
-      expected: data.expectedness === undefined ? null : data.expectedness === 'expected' ? 1 : 0,
-      susar: cls.susar ? 1 : 0,
-      status: resolved ? 'resolved' : 'ongoing',
-      outcome: data.outcome ?? null,
+      term: text('term') ?? '',
+      onset_date: text('onset_date') ?? '',
+      end_date: text('resolution_date'),
+      grade: grade === undefined || grade === null ? null : Number(grade),
+      serious: c.serious ? 1 : 0,
+      causality: text('causality') ?? '',
+      related: c.related ? 1 : 0,
+      expected: c.expected ? 1 : 0,
+      susar: c.susar ? 1 : 0,
+      status: values['ongoing'] === false ? 'resolved' : 'ongoing',
+      outcome: text('outcome'),
     } as const
   }
 
-  const dueAt = (awareness: string): string => new Date(new Date(awareness).getTime() + hours * 3_600_000).toISOString()
+  const dueAt = (awareness: string): string =>
+    new Date(new Date(awareness).getTime() + safety.saeReportingHours * 3_600_000).toISOString()
 
-  function view(row: AdverseEventTable, data: StoredAe, now: Instant): AdverseEventView {
-    const cls = classify(data)
-    if (!cls.ok) throw new Error(`stored AE ${row.id} no longer classifies: ${cls.problems[0]?.message ?? ''}`)
+  function view(
+    row: AdverseEventTable,
+    version: number,
+    values: Readonly<Record<string, ItemValue>>,
+    now: Instant,
+  ): AdverseEventView {
+    const c = classify(values)
+    if (!c.ok) throw new Error(`stored AE ${row.id} no longer classifies: ${c.problems[0]?.message ?? ''}`)
     const open = row.sae_due_at !== null && row.sae_acknowledged_at === null
-    const left = row.sae_due_at
-      ? Math.floor((new Date(row.sae_due_at).getTime() - new Date(now).getTime()) / 3_600_000)
-      : null
+    const due = row.sae_due_at
     return {
-      ...data,
       id: row.id,
       subjectId: row.subject_id,
       siteId: row.site_id,
       aeNumber: row.ae_number,
-      version: row.current_version,
-      ...cls.value,
+      formId: row.form_state_id,
+      version,
+      values,
+      term: row.term,
+      onsetDate: row.onset_date,
+      endDate: row.end_date,
+      grade: row.grade,
+      seriousness: adverseEventFromForm(values).seriousness,
+      causality: row.causality,
+      outcome: row.outcome,
       status: row.status as AdverseEventView['status'],
+      classification: c.value,
       sae:
-        row.sae_due_at === null
+        due === null
           ? null
           : {
               awarenessAt: row.awareness_at,
-              dueAt: row.sae_due_at,
+              dueAt: due,
               acknowledgedAt: row.sae_acknowledged_at,
               acknowledgedBy: row.sae_acknowledged_by,
-              hoursRemaining: open ? left : null,
-              overdue: open
-                ? now > row.sae_due_at
-                : row.sae_acknowledged_at !== null && row.sae_acknowledged_at > row.sae_due_at,
+              hoursRemaining: open ? Math.floor((new Date(due).getTime() - new Date(now).getTime()) / 3_600_000) : null,
+              overdue: open ? now > due : (row.sae_acknowledged_at ?? '') > due,
             },
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     }
   }
 
-  async function currentData(c: Conn, row: AdverseEventTable): Promise<StoredAe> {
-    const version = await c.db
-      .selectFrom('ae_version')
-      .select('data')
-      .where('ae_id', '=', row.id)
-      .where('version', '=', row.current_version)
-      .executeTakeFirstOrThrow()
-    return fromJson(StoredAe, version.data, `AE ${row.id}`)
+  async function current(
+    c: Conn,
+    row: AdverseEventTable,
+  ): Promise<{ version: number; values: Record<string, ItemValue> }> {
+    const head = await findFormStateById(c, row.form_state_id)
+    const version = head && (await findFormVersion(c, head.id, head.current_version))
+    if (!head || !version) throw new Error(`AE ${row.id} has no form data`)
+    return {
+      version: head.current_version,
+      values: fromJson(FormData, version.data, `AE ${row.id}`) as Record<string, ItemValue>,
+    }
   }
 
-  const versionRow = (
-    ctx_: Ctx,
-    aeId: string,
-    version: number,
-    data: StoredAe,
-    actor: Actor,
-    at: Instant,
-    reason: string | null,
-  ): AeVersionTable => ({
-    id: ctx_.newId(),
-    ae_id: aeId,
-    version,
-    data: toJson(data),
-    saved_at: at,
-    saved_by: actor.userId,
-    saved_role: actor.role,
-    reason,
-  })
-
-  const notifySponsor = async (
-    tx: Conn,
-    row: { id: string; subject_id: string; site_id: string },
-    at: Instant,
-    message: string,
-  ) =>
+  const notifySponsor = (tx: Conn, row: { subject_id: string; site_id: string }, at: Instant, message: string) =>
     insertNotification(tx, {
       id: ctx.newId(),
       created_at: at,
@@ -273,46 +226,10 @@ export function aeService(ctx: Ctx): AeService {
       read_by: null,
     })
 
-  /** Loads an AE for `action` on its site and runs `work` under the subject's lock. */
-  async function change(
-    actor: Actor,
-    action: Action,
-    aeId: string,
-    clinical: boolean,
-    work: (tx: Conn, row: AdverseEventTable, data: StoredAe, at: Instant) => Promise<Result<AuditEntry[]>>,
-  ): Promise<Result<AdverseEventView>> {
-    const at = ctx.clock.now()
-    return ctx.store.write(async (tx) => {
-      const state = await studyState(ctx, tx, 'share')
-      if (!state.ok) return state
-      const found = await findAdverseEvent(tx, aeId)
-      const allowed = authorize(actor, action, found ? { siteId: found.site_id as SiteId } : {})
-      if (!found || !allowed.ok) {
-        return !allowed.ok && allowed.problems[0]?.code === ProblemCode.Forbidden
-          ? allowed
-          : fail({ code: ProblemCode.NotFound, path: 'aeId', message: 'not found' })
-      }
-      const subject = await subjectFor(tx, actor, action, found.subject_id, true)
-      if (!subject.ok) return subject
-      const open = requireOpen(state.value)
-      if (!open.ok) return open
-      if (clinical) {
-        const unlocked = requireSubjectOpen(subject.value)
-        if (!unlocked.ok) return unlocked
-      }
-      const entries = await work(tx, found, await currentData(tx, found), at)
-      if (!entries.ok) return entries
-      await audit(ctx, tx, actor, at, entries.value)
-      const row = await findAdverseEvent(tx, aeId)
-      if (!row) throw new Error('AE vanished')
-      return ok(view(row, await currentData(tx, row), at))
-    })
-  }
-
   const aeEntry = (
-    row: { id: string; subject_id: string; site_id: string },
+    row: AdverseEventTable,
     kind: AuditEntry['kind'],
-    changes: AuditChange[],
+    changes: AuditEntry['changes'],
     reason: string | null = null,
   ): AuditEntry => ({
     kind,
@@ -320,17 +237,108 @@ export function aeService(ctx: Ctx): AeService {
     entityId: row.id,
     subjectId: row.subject_id,
     siteId: row.site_id,
-    changes,
+    changes: changes ?? [],
     reason,
   })
 
+  /** Loads an AE for `action` under its subject's lock, refuses locked data, and runs `work`. */
+  async function change(
+    actor: Actor,
+    action: Action,
+    aeId: string,
+    work: (
+      tx: Conn,
+      state: StudyState,
+      subject: SubjectTable,
+      row: AdverseEventTable,
+      at: Instant,
+    ) => Promise<Result<{ entries: AuditEntry[] }>>,
+  ): Promise<Result<AdverseEventView>> {
+    const at = ctx.clock.now()
+    return ctx.store.write(async (tx) => {
+      const state = await studyState(ctx, tx, 'share')
+      if (!state.ok) return state
+      const found = await findAdverseEvent(tx, aeId)
+      const subject = found ? await subjectFor(tx, actor, action, found.subject_id, true) : authorize(actor, action)
+      if (!subject.ok && subject.problems[0]?.code === ProblemCode.Forbidden) return fail(subject.problems)
+      if (!found || !subject.ok || subject.value === true)
+        return fail({ code: ProblemCode.NotFound, path: 'aeId', message: 'not found' })
+      const open = requireOpen(state.value)
+      if (!open.ok) return open
+      const unlocked = requireSubjectOpen(subject.value)
+      if (!unlocked.ok) return unlocked
+      const done = await work(tx, state.value, subject.value, found, at)
+      if (!done.ok) return done
+      await audit(ctx, tx, actor, at, done.value.entries)
+      const row = await findAdverseEvent(tx, aeId)
+      if (!row) throw new Error('AE vanished')
+      const now = await current(tx, row)
+      return ok(view(row, now.version, now.values, at))
+    })
+  }
+
+  /** Writes a new version of the AE form and brings the head row (and the SAE clock) up to date. */
+  async function revise(
+    tx: Conn,
+    actor: Actor,
+    state: StudyState,
+    subject: SubjectTable,
+    row: AdverseEventTable,
+    at: Instant,
+    values: Readonly<Record<string, unknown>>,
+    reason: string,
+    awarenessAt: string | undefined,
+  ): Promise<Result<{ entries: AuditEntry[] }>> {
+    if (!aeForm) return noForm
+    const written = await writeFormVersion(ctx, catalogue, tx, {
+      actor,
+      at,
+      state,
+      subject,
+      key: { subjectId: subject.id, visitId: AE_VISIT, formId: aeForm.id, instance: row.ae_number },
+      values,
+      reason,
+      unblinded: seesAllocation(actor, state.blind),
+    })
+    if (!written.ok) return written
+    const c = classify(written.value.values)
+    if (!c.ok) return c
+    const becameSerious = c.value.serious && row.sae_due_at === null
+    const awareness = becameSerious ? (awarenessAt ?? at) : row.awareness_at
+    await updateAdverseEvent(tx, row.id, {
+      ...headOf(written.value.values, c.value),
+      awareness_at: awareness,
+      ...(becameSerious ? { sae_due_at: dueAt(awareness) } : {}),
+      updated_at: at,
+    })
+    const entries = [...written.value.entries]
+    if (becameSerious) {
+      await notifySponsor(
+        tx,
+        row,
+        at,
+        `AE #${row.ae_number} of ${subject.screening_number} became serious: report due ${dueAt(awareness)}`,
+      )
+      entries.push(
+        aeEntry(
+          row,
+          AuditKind.AeUpdated,
+          [
+            { field: 'serious', old: false, new: true },
+            { field: 'awarenessAt', old: row.awareness_at, new: awareness },
+          ],
+          reason,
+        ),
+      )
+    }
+    return ok({ entries })
+  }
+
   return {
     async report(actor, subjectId, input) {
+      if (!aeForm) return noForm
       const parsed = parse(Report, input)
       if (!parsed.ok) return parsed
-      const { awarenessAt, ...data } = parsed.value
-      const cls = classify(data)
-      if (!cls.ok) return cls
       const at = ctx.clock.now()
       return ctx.store.write(async (tx) => {
         const state = await studyState(ctx, tx, 'share')
@@ -348,154 +356,137 @@ export function aeService(ctx: Ctx): AeService {
             path: 'subjectId',
             message: 'adverse events are collected from consent',
           })
-        if (data.onsetDate < s.consent_date && safety.collectFrom === 'consent') {
+        const onset = parsed.value.values['onset_date']
+        if (safety.collectFrom === 'consent' && typeof onset === 'string' && onset < s.consent_date) {
           return fail({
             code: ProblemCode.Invalid,
-            path: 'onsetDate',
+            path: 'items.onset_date',
             message: 'onset before consent is medical history, not an adverse event',
           })
         }
-        const awareness = awarenessAt ?? at
-        const id = ctx.newId()
+        const aeNumber = await nextAeNumber(tx, s.id)
+        const written = await writeFormVersion(ctx, catalogue, tx, {
+          actor,
+          at,
+          state: state.value,
+          subject: s,
+          key: { subjectId: s.id, visitId: AE_VISIT, formId: aeForm.id, instance: aeNumber },
+          values: parsed.value.values,
+          reason: undefined,
+          unblinded: seesAllocation(actor, state.value.blind),
+        })
+        if (!written.ok) return written
+        const c = classify(written.value.values)
+        if (!c.ok) return c
+        const awareness = parsed.value.awarenessAt ?? at
         const row: AdverseEventTable = {
-          id,
+          id: ctx.newId(),
           subject_id: s.id,
           site_id: s.site_id,
-          ae_number: await nextAeNumber(tx, s.id),
-          current_version: 1,
-          ...headOf(data, cls.value),
+          ae_number: aeNumber,
+          form_state_id: written.value.form.id,
+          ...headOf(written.value.values, c.value),
           awareness_at: awareness,
-          sae_due_at: cls.value.serious ? dueAt(awareness) : null,
+          sae_due_at: c.value.serious ? dueAt(awareness) : null,
           sae_acknowledged_at: null,
           sae_acknowledged_by: null,
           created_at: at,
           updated_at: at,
         }
-        await insertAdverseEvent(tx, row, versionRow(ctx, id, 1, data, actor, at, null))
-        if (cls.value.serious) {
+        await insertAdverseEvent(tx, row)
+        if (c.value.serious)
           await notifySponsor(
             tx,
             row,
             at,
-            `SAE ${s.screening_number} #${row.ae_number}: ${data.term}; report due ${row.sae_due_at ?? ''}`,
+            `SAE #${aeNumber} of ${s.screening_number}: ${row.term}; report due ${row.sae_due_at ?? ''}`,
           )
-        }
         await audit(ctx, tx, actor, at, [
           aeEntry(row, AuditKind.AeReported, [
-            ...Object.entries(data).map(([field, value]) => ({ field, old: null, new: value as AuditChange['new'] })),
-            { field: 'serious', old: null, new: cls.value.serious },
+            { field: 'aeNumber', old: null, new: aeNumber },
+            { field: 'term', old: null, new: row.term },
+            { field: 'serious', old: null, new: c.value.serious },
             { field: 'awarenessAt', old: null, new: awareness },
+            { field: 'saeDueAt', old: null, new: row.sae_due_at },
           ]),
+          ...written.value.entries,
         ])
-        return ok(view(row, data, at))
+        return ok(view(row, 1, written.value.values, at))
       })
     },
 
     async followUp(actor, aeId, input) {
       const parsed = parse(FollowUp, input)
       if (!parsed.ok) return parsed
-      const { reason: given, awarenessAt, ...fields } = parsed.value
-      const patch = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<AeData>
-      return change(actor, Action.AeReport, aeId, true, async (tx, row, before, at) => {
-        const data: StoredAe = { ...before, ...patch }
-        const changes = (Object.keys(patch) as (keyof AeData)[])
-          .filter((k) => canonicalJson(before[k] ?? null) !== canonicalJson(data[k] ?? null))
-          .map((field): AuditChange => ({ field, old: before[field] ?? null, new: data[field] ?? null }))
-        if (changes.length === 0) return fail({ code: ProblemCode.Invalid, path: '', message: 'nothing changed' })
-        // Completing what was unknown (end date, outcome) is follow-up; changing what was reported is a correction.
-        const corrects = changes.some((c) => c.old !== null)
-        let reason: string | null = given ?? null
-        if (corrects) {
-          const r = requireReason(given)
-          if (!r.ok) return r
-          reason = r.value
-        }
-        const cls = classify(data)
-        if (!cls.ok) return cls
-        const becameSerious = cls.value.serious && row.sae_due_at === null
-        const awareness = becameSerious ? (awarenessAt ?? at) : row.awareness_at
-        const version = row.current_version + 1
-        await updateAdverseEvent(
-          tx,
-          row.id,
-          {
-            ...headOf(data, cls.value),
-            current_version: version,
-            awareness_at: awareness,
-            ...(becameSerious ? { sae_due_at: dueAt(awareness) } : {}),
-            updated_at: at,
-          },
-          versionRow(ctx, row.id, version, data, actor, at, reason),
-        )
-        if (becameSerious)
-          await notifySponsor(
-            tx,
-            row,
-            at,
-            `AE #${row.ae_number} became serious: ${data.term}; report due ${dueAt(awareness)}`,
-          )
-        return ok([aeEntry(row, AuditKind.AeUpdated, changes, reason)])
-      })
+      return change(actor, Action.AeReport, aeId, (tx, state, subject, row, at) =>
+        revise(tx, actor, state, subject, row, at, parsed.value.values, parsed.value.reason, parsed.value.awarenessAt),
+      )
     },
 
     async assessExpectedness(actor, aeId, input) {
       const parsed = parse(Expectedness, input)
       if (!parsed.ok) return parsed
-      return change(actor, Action.AeAssessExpectedness, aeId, false, async (tx, row, before, at) => {
-        const data: StoredAe = {
-          ...before,
-          expectedness: parsed.value.expected ? 'expected' : 'unexpected',
-          ...(parsed.value.sponsorCausality ? { sponsorCausality: parsed.value.sponsorCausality } : {}),
+      const { expected, sponsorCausality } = parsed.value
+      return change(actor, Action.AeAssessExpectedness, aeId, async (tx, state, subject, row, at) => {
+        const before = await current(tx, row)
+        const values = {
+          ...before.values,
+          expectedness: expected ? 'expected' : 'unexpected',
+          ...(sponsorCausality ? { sponsor_causality: sponsorCausality } : {}),
         }
-        const cls = classify(data)
-        if (!cls.ok) return cls
-        const previous = classify(before)
-        if (previous.ok && previous.value.related && !cls.value.related) {
+        const was = classify(before.values)
+        const now = classify(values)
+        if (!now.ok) return now
+        if (was.ok && was.value.related && !now.value.related) {
           return fail({
             code: ProblemCode.Invalid,
             path: 'sponsorCausality',
             message: 'the sponsor may upgrade but not downgrade causality',
           })
         }
-        const version = row.current_version + 1
-        await updateAdverseEvent(
+        const revised = await revise(
           tx,
-          row.id,
-          { ...headOf(data, cls.value), current_version: version, updated_at: at },
-          versionRow(ctx, row.id, version, data, actor, at, parsed.value.reason ?? null),
+          actor,
+          state,
+          subject,
+          row,
+          at,
+          values,
+          parsed.value.reason ?? 'sponsor assessment of expectedness',
+          undefined,
         )
-        return ok([
-          aeEntry(
-            row,
-            AuditKind.AeExpectedness,
-            [
-              { field: 'expectedness', old: before.expectedness ?? null, new: data.expectedness ?? null },
-              { field: 'sponsorCausality', old: before.sponsorCausality ?? null, new: data.sponsorCausality ?? null },
-              { field: 'susar', old: row.susar === 1, new: cls.value.susar },
-            ],
-            parsed.value.reason ?? null,
-          ),
-        ])
+        if (!revised.ok) return revised
+        return ok({
+          entries: [
+            ...revised.value.entries,
+            aeEntry(row, AuditKind.AeExpectedness, [
+              { field: 'expected', old: row.expected === 1, new: now.value.expected },
+              { field: 'susar', old: row.susar === 1, new: now.value.susar },
+            ]),
+          ],
+        })
       })
     },
 
     async acknowledge(actor, aeId) {
-      return change(actor, Action.AeAssessExpectedness, aeId, false, async (tx, row, _data, at) => {
+      return change(actor, Action.AeAssessExpectedness, aeId, async (tx, _state, _subject, row, at) => {
         if (row.sae_due_at === null)
           return fail({ code: ProblemCode.StateInvalid, path: 'aeId', message: 'not a serious adverse event' })
         if (row.sae_acknowledged_at !== null)
           return fail({ code: ProblemCode.Conflict, path: 'aeId', message: 'already acknowledged' })
-        await tx.db
-          .updateTable('adverse_event')
-          .set({ sae_acknowledged_at: at, sae_acknowledged_by: actor.userId, updated_at: at })
-          .where('id', '=', row.id)
-          .execute()
-        return ok([
-          aeEntry(row, AuditKind.SaeAcknowledged, [
-            { field: 'acknowledgedAt', old: null, new: at },
-            { field: 'onTime', old: null, new: at <= row.sae_due_at },
-          ]),
-        ])
+        await updateAdverseEvent(tx, row.id, {
+          sae_acknowledged_at: at,
+          sae_acknowledged_by: actor.userId,
+          updated_at: at,
+        })
+        return ok({
+          entries: [
+            aeEntry(row, AuditKind.SaeAcknowledged, [
+              { field: 'acknowledgedAt', old: null, new: at },
+              { field: 'onTime', old: null, new: at <= row.sae_due_at },
+            ]),
+          ],
+        })
       })
     },
 
@@ -504,17 +495,13 @@ export function aeService(ctx: Ctx): AeService {
       const allowed = authorize(actor, Action.AeView, row ? { siteId: row.site_id as SiteId } : {})
       if (!allowed.ok && allowed.problems[0]?.code === ProblemCode.Forbidden) return allowed
       if (!row || !allowed.ok) return fail({ code: ProblemCode.NotFound, path: 'aeId', message: 'not found' })
-      const versions = await listAeVersions(ctx.store, aeId)
+      const now = await current(ctx.store, row)
       return ok({
-        ...view(row, await currentData(ctx.store, row), ctx.clock.now()),
-        versions: versions.map((v) => ({
-          version: v.version,
-          data: fromJson(StoredAe, v.data, `AE ${aeId} v${v.version}`),
-          savedAt: v.saved_at,
-          savedBy: v.saved_by,
-          savedRole: v.saved_role,
-          reason: v.reason,
-        })),
+        ...view(row, now.version, now.values, ctx.clock.now()),
+        versions: formHistory(
+          await listFormVersions(ctx.store, row.form_state_id),
+          hiddenFor(catalogue, aeForm?.id ?? '', await readerSeesAllocation(ctx, actor)),
+        ),
       })
     },
 
@@ -530,24 +517,12 @@ export function aeService(ctx: Ctx): AeService {
         ...(filter.awaitingReport !== undefined ? { awaitingReport: filter.awaitingReport } : {}),
       })
       const now = ctx.clock.now()
-      const versions =
-        rows.length === 0
-          ? []
-          : await ctx.store.db
-              .selectFrom('ae_version')
-              .select(['ae_id', 'version', 'data'])
-              .where(
-                'ae_id',
-                'in',
-                rows.map((r) => r.id),
-              )
-              .execute()
-      const data = new Map(versions.map((v) => [`${v.ae_id}#${v.version}`, v.data]))
-      return ok(
-        rows.map((r) =>
-          view(r, fromJson(StoredAe, data.get(`${r.id}#${r.current_version}`) ?? '{}', `AE ${r.id}`), now),
-        ),
-      )
+      const views: AdverseEventView[] = []
+      for (const r of rows) {
+        const cur = await current(ctx.store, r)
+        views.push(view(r, cur.version, cur.values, now))
+      }
+      return ok(views)
     },
   }
 }

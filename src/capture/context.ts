@@ -1,6 +1,6 @@
 import { randomBytes as cryptoRandomBytes } from 'node:crypto'
 import type { z } from 'zod'
-import { authorize, type Action, type Actor, type StudyBlindState } from '../access/index.ts'
+import { authorize, seesAllocation, type Action, type Actor, type StudyBlindState } from '../access/index.ts'
 import { appendAudit, type AuditEntry } from '../audit/index.ts'
 import {
   fail,
@@ -146,6 +146,12 @@ export async function studyState(ctx: Ctx, c: Conn, lock?: 'share' | 'update'): 
     ctx.protocolVersionId = version.id
   }
   return ok({ row, protocolVersionId: ctx.protocolVersionId, phase: phaseOf(row), blind: blindOf(row) })
+}
+
+/** Whether allocation detail may reach `actor` now (reads the study's blind state). */
+export async function readerSeesAllocation(ctx: Ctx, actor: Actor): Promise<boolean> {
+  const row = await findStudy(ctx.store)
+  return seesAllocation(actor, row ? blindOf(row) : { status: 'blinded' })
 }
 
 /** Refuses changes to clinical data once the database is locked. */

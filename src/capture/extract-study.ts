@@ -19,6 +19,7 @@ import {
 } from '../store/index.ts'
 import { openPeriods, subjectFactorValues } from './allocation.ts'
 import { audit, phaseOf, studyState, type Ctx } from './context.ts'
+import { hiddenFor, visibleValues, type FormCatalogue } from './form-service.ts'
 import { EligibilityRecord } from './subject-view.ts'
 
 /** One subject, flat. `periods[].arm`/`receives` are present only in an unblinded extract. */
@@ -73,12 +74,12 @@ export interface ExtractAdverseEvent {
   readonly preferredTerm: string | null
   readonly onsetDate: string
   readonly endDate: string | null
-  readonly grade: number
+  readonly grade: number | null
   readonly serious: boolean
   readonly seriousness: readonly string[]
   readonly causality: string
   readonly related: boolean
-  readonly expected: boolean | null
+  readonly expected: boolean
   readonly susar: boolean
   readonly outcome: string | null
   readonly status: string
@@ -130,11 +131,11 @@ export interface StudyExtract {
 type Content = Pick<StudyExtract, 'sites' | 'subjects' | 'visits' | 'forms' | 'adverseEvents' | 'infusions'>
 
 const Json = z.record(z.string(), z.json())
-const AeStored = z.looseObject({ preferredTerm: z.string().optional(), seriousness: z.array(z.string()) })
+const AeStored = z.looseObject({ pt: z.string().optional(), seriousness: z.array(z.string()).optional() })
 
 /** Reads every clinical record of the study; `unblinded` adds the assignments. */
-export async function studyContent(ctx: Ctx, c: Conn, unblinded: boolean): Promise<Content> {
-  const [sites, subjects, periods, events, records, forms, supply, aes, aeVersions] = await Promise.all([
+export async function studyContent(ctx: Ctx, catalogue: FormCatalogue, c: Conn, unblinded: boolean): Promise<Content> {
+  const [sites, subjects, periods, events, records, forms, supply, aes] = await Promise.all([
     listSites(c),
     listAllSubjects(c),
     listAllSubjectPeriods(c),
@@ -143,12 +144,11 @@ export async function studyContent(ctx: Ctx, c: Conn, unblinded: boolean): Promi
     listCurrentFormVersions(c),
     loadSupplyRows(c),
     c.db.selectFrom('adverse_event').selectAll().orderBy('subject_id').orderBy('ae_number').execute(),
-    c.db.selectFrom('ae_version').select(['ae_id', 'version', 'data']).execute(),
   ])
   const visitDates = new Map(
     records.filter((r) => r.status === 'done').map((r) => [`${r.subject_id}/${r.visit_id}`, r.actual_date]),
   )
-  const aeData = new Map(aeVersions.map((v) => [`${v.ae_id}#${v.version}`, v.data]))
+  const aeData = new Map(forms.map((f) => [f.form_state_id, f.data]))
   return {
     sites: sites.map((s) => ({ id: s.id, name: s.name, targetEnrolment: s.target_enrolment })),
     subjects: subjects.map((s): ExtractSubject => ({
@@ -192,28 +192,28 @@ export async function studyContent(ctx: Ctx, c: Conn, unblinded: boolean): Promi
       version: f.version,
       status: f.status as ExtractForm['status'],
       visitDate: visitDates.get(`${f.subject_id}/${f.visit_id}`) ?? null,
-      values: fromJson(Json, f.data, 'form data'),
-      derived: fromJson(Json, f.derived, 'derived values'),
+      values: visibleValues(fromJson(Json, f.data, 'form data'), hiddenFor(catalogue, f.form_id, unblinded)),
+      derived: visibleValues(fromJson(Json, f.derived, 'derived values'), hiddenFor(catalogue, f.form_id, unblinded)),
       protocolVersionId: f.protocol_version_id,
       formHash: f.form_hash,
       savedAt: f.saved_at,
     })),
     adverseEvents: aes.map((a) => {
-      const data = fromJson(AeStored, aeData.get(`${a.id}#${a.current_version}`) ?? '{}', `AE ${a.id}`)
+      const data = fromJson(AeStored, aeData.get(a.form_state_id) ?? '{}', `AE ${a.id}`)
       return {
         id: a.id,
         subjectId: a.subject_id,
         aeNumber: a.ae_number,
         term: a.term,
-        preferredTerm: data.preferredTerm ?? null,
+        preferredTerm: data.pt ?? null,
         onsetDate: a.onset_date,
         endDate: a.end_date,
         grade: a.grade,
         serious: a.serious === 1,
-        seriousness: data.seriousness,
+        seriousness: data.seriousness ?? [],
         causality: a.causality,
         related: a.related === 1,
-        expected: a.expected === null ? null : a.expected === 1,
+        expected: a.expected === 1,
         susar: a.susar === 1,
         outcome: a.outcome,
         status: a.status,
@@ -233,15 +233,15 @@ export const contentHash = (content: Content): string =>
   createHash('sha256').update(canonicalJson(content)).digest('hex')
 
 /** The snapshot hash taken at database lock: the unblinded content, inside the locking transaction. */
-export async function snapshotHash(ctx: Ctx, c: Conn): Promise<string> {
-  return contentHash(await studyContent(ctx, c, true))
+export async function snapshotHash(ctx: Ctx, catalogue: FormCatalogue, c: Conn): Promise<string> {
+  return contentHash(await studyContent(ctx, catalogue, c, true))
 }
 
 /**
  * The full study as plain data for `actor` (export.blinded or export.unblinded): blinded unless the actor
  * sees allocations. The extraction is itself audited (`export.written`, with its content hash).
  */
-export async function extractStudy(ctx: Ctx, actor: Actor): Promise<Result<StudyExtract>> {
+export async function extractStudy(ctx: Ctx, catalogue: FormCatalogue, actor: Actor): Promise<Result<StudyExtract>> {
   const allowed = authorize(actor, Action.ExportBlinded)
   const unblindedAllowed = authorize(actor, Action.ExportUnblinded)
   if (!allowed.ok && !unblindedAllowed.ok) return allowed
@@ -252,7 +252,7 @@ export async function extractStudy(ctx: Ctx, actor: Actor): Promise<Result<Study
     const unblinded = seesAllocation(actor, state.value.blind)
     if (!unblinded && !allowed.ok)
       return fail({ code: ProblemCode.Forbidden, path: '', message: 'your role may not export blinded data' })
-    const content = await studyContent(ctx, tx, unblinded)
+    const content = await studyContent(ctx, catalogue, tx, unblinded)
     const hash = contentHash(content)
     const versions = await listProtocolVersions(tx)
     const row = state.value.row

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
-import { Action, type Actor } from '../access/index.ts'
+import { Action, seesAllocation, type Actor } from '../access/index.ts'
 import { AuditKind, type AuditChange, type AuditEntry } from '../audit/index.ts'
 import { fail, ok, ProblemCode, type Instant, type IsoDate, type Result } from '../domain/index.ts'
-import type { DerivedValue, ItemValue } from '../instruments/index.ts'
+import { formulaReferences, type DerivedValue, type ItemValue } from '../instruments/index.ts'
 import {
   canonicalJson,
   validateFormEntry,
@@ -25,6 +25,7 @@ import {
   toJson,
   updateFormState,
   type Conn,
+  type FormKey,
   type FormStateTable,
   type FormVersionTable,
   type SubjectTable,
@@ -33,12 +34,14 @@ import {
   audit,
   dateOf,
   parse,
+  readerSeesAllocation,
   requireOpen,
   requireReason,
   requireSubjectOpen,
   studyState,
   subjectFor,
   type Ctx,
+  type StudyState,
 } from './context.ts'
 import { newQuery, transitionQuery } from './query-service.ts'
 
@@ -142,18 +145,30 @@ export interface FormService {
 
 const Values = z.record(z.string(), z.json())
 
+/** A form as the services use it: the compiled definition, its hash, and what blinded readers may not see. */
+export interface CatalogueForm {
+  readonly form: CompiledForm
+  readonly hash: string
+  /**
+   * Values that reveal the allocation: `unblindedOnly` items and the derived values computed from them. They
+   * are left out of every view and extract given to a blinded reader, sealed in the audit trail, and cannot
+   * be entered by a blinded user (a blinded save keeps their previous values).
+   */
+  readonly hidden: ReadonlySet<string>
+}
+
 /** What the form service precomputes once per protocol: forms by id with their definition hashes. */
 export interface FormCatalogue {
-  readonly forms: ReadonlyMap<string, { readonly form: CompiledForm; readonly hash: string }>
+  readonly forms: ReadonlyMap<string, CatalogueForm>
   /** Forms that carry the date of first symptom (`onset_date`), read for ALSFRS-R ΔFS. */
   readonly onsetForms: readonly string[]
 }
 
 export function formCatalogue(ctx: Ctx): FormCatalogue {
   const forms = new Map(
-    ctx.compiled.forms.map((form) => [
+    ctx.compiled.forms.map((form): [string, CatalogueForm] => [
       form.id,
-      { form, hash: createHash('sha256').update(canonicalJson(form)).digest('hex') },
+      { form, hash: createHash('sha256').update(canonicalJson(form)).digest('hex'), hidden: hiddenValues(form) },
     ]),
   )
   return {
@@ -170,31 +185,6 @@ export function formService(ctx: Ctx, catalogue: FormCatalogue): FormService {
     if (new RegExp(`^${UNSCHEDULED_VISIT}-[1-9][0-9]{0,3}$`).test(visitId))
       return ctx.protocol.unscheduledForms.includes(formId)
     return visits.get(visitId)?.forms.includes(formId) ?? false
-  }
-
-  /** The context the instrument's derived values need: onset and assessment dates, and death. */
-  async function entryContext(tx: Conn, subject: SubjectTable, visitId: string, at: Instant): Promise<EntryContext> {
-    const visit = await tx.db
-      .selectFrom('visit_record')
-      .select('actual_date')
-      .where('subject_id', '=', subject.id)
-      .where('visit_id', '=', visitId)
-      .executeTakeFirst()
-    const assessmentDate = (visit?.actual_date ?? dateOf(at)) as IsoDate
-    let onsetDate: IsoDate | undefined
-    if (catalogue.onsetForms.length > 0) {
-      const rows = await listCurrentFormVersions(tx, { subjectId: subject.id, formIds: catalogue.onsetForms })
-      for (const row of rows) {
-        const value = fromJson(Values, row.data, 'form data')['onset_date']
-        if (typeof value === 'string') onsetDate = value as IsoDate
-      }
-    }
-    return {
-      mode: 'final',
-      assessmentDate,
-      onsetDate,
-      died: subject.death_date !== null && subject.death_date <= assessmentDate,
-    }
   }
 
   /** Loads a form instance and its subject for `action` (site scope applies); `lock` row-locks the subject. */
@@ -234,99 +224,23 @@ export function formService(ctx: Ctx, catalogue: FormCatalogue): FormService {
         if (!open.ok) return open
         const unlocked = requireSubjectOpen(subject.value)
         if (!unlocked.ok) return unlocked
-        const head = await findFormState(tx, { subjectId, visitId, formId, instance })
-        if (head?.locked_at) return fail({ code: ProblemCode.Locked, path: 'formId', message: 'the form is locked' })
-        let reason: string | null = null
-        if (head) {
-          const r = requireReason(parsed.value.reason)
-          if (!r.ok) return r
-          reason = r.value
-        }
-        const checked = validateFormEntry(
-          entry.form,
-          values,
-          entry.form.instrument ? await entryContext(tx, subject.value, visitId, at) : {},
-        )
-        if (!checked.ok) return checked
-        const { values: clean, derived, queries } = checked.value
-
-        const previous = head ? await findFormVersion(tx, head.id, head.current_version) : undefined
-        const version = (head?.current_version ?? 0) + 1
-        const formStateId = head?.id ?? ctx.newId()
-        const row: FormVersionTable = {
-          id: ctx.newId(),
-          form_state_id: formStateId,
-          version,
-          status: 'entered',
-          data: toJson(clean),
-          derived: toJson(derived),
-          protocol_version_id: state.value.protocolVersionId,
-          form_hash: entry.hash,
-          saved_at: at,
-          saved_by: actor.userId,
-          saved_role: actor.role,
-          reason,
-        }
-        const current: FormStateTable = head
-          ? { ...head, current_version: version, status: 'entered', last_saved_at: at }
-          : {
-              id: formStateId,
-              subject_id: subjectId,
-              site_id: subject.value.site_id,
-              visit_id: visitId,
-              form_id: formId,
-              instance,
-              current_version: version,
-              status: 'entered',
-              first_saved_at: at,
-              last_saved_at: at,
-              verified_version: null,
-              verified_at: null,
-              verified_by: null,
-              signed_version: null,
-              signed_at: null,
-              signed_by: null,
-              locked_at: null,
-              locked_by: null,
-            }
-        if (head) await updateFormState(tx, head.id, { current_version: version, status: 'entered', last_saved_at: at })
-        else await insertFormState(tx, current)
-        await insertFormVersion(tx, row)
-        const before = previous
-          ? { values: parseValues(previous.data), derived: parseValues(previous.derived) }
-          : { values: {}, derived: {} }
-        const entries: AuditEntry[] = [
-          {
-            kind: AuditKind.FormSaved,
-            entityType: 'form',
-            entityId: formStateId,
-            subjectId,
-            siteId: subject.value.site_id,
-            changes: [
-              {
-                field: 'form',
-                old: previous ? `${visitId}/${formId}#${instance} v${version - 1}` : null,
-                new: `${visitId}/${formId}#${instance} v${version}`,
-              },
-              ...diff(before.values, clean, ''),
-              ...diff(before.derived, derived, 'derived.'),
-            ],
-            reason,
-          },
-        ]
-        const auto = await reconcileAutoQueries(
-          ctx,
-          tx,
+        const written = await writeFormVersion(ctx, catalogue, tx, {
           actor,
           at,
-          subject.value,
-          formStateId,
-          queries,
-          head !== undefined,
-        )
-        entries.push(...auto.entries)
-        await audit(ctx, tx, actor, at, entries)
-        return ok({ form: formView(current, row), queriesRaised: auto.raised, queriesClosed: auto.closed })
+          state: state.value,
+          subject: subject.value,
+          key: { subjectId, visitId, formId, instance },
+          values,
+          reason: parsed.value.reason,
+          unblinded: seesAllocation(actor, state.value.blind),
+        })
+        if (!written.ok) return written
+        await audit(ctx, tx, actor, at, written.value.entries)
+        return ok({
+          form: written.value.form,
+          queriesRaised: written.value.raised,
+          queriesClosed: written.value.closed,
+        })
       })
     },
 
@@ -375,7 +289,7 @@ export function formService(ctx: Ctx, catalogue: FormCatalogue): FormService {
             siteId: subject.site_id,
             changes: [
               { field: 'status', old: head.status, new: 'deleted' },
-              ...diff(parseValues(previous?.data ?? '{}'), {}, ''),
+              ...diff(parseValues(previous?.data ?? '{}'), {}, '', NONE, []),
             ],
             reason: parsed.value.reason,
           },
@@ -383,7 +297,8 @@ export function formService(ctx: Ctx, catalogue: FormCatalogue): FormService {
         for (const q of closing)
           entries.push((await transitionQuery(ctx, tx, actor, at, q, 'close', 'form deleted')).entry)
         await audit(ctx, tx, actor, at, entries)
-        return ok(formView({ ...head, current_version: version, status: 'deleted', last_saved_at: at }, row))
+        const hidden = hiddenFor(catalogue, head.form_id, seesAllocation(actor, state.value.blind))
+        return ok(formView({ ...head, current_version: version, status: 'deleted', last_saved_at: at }, row, hidden))
       })
     },
 
@@ -392,7 +307,8 @@ export function formService(ctx: Ctx, catalogue: FormCatalogue): FormService {
       if (!found.ok) return found
       const version = await findFormVersion(ctx.store, formId, found.value.head.current_version)
       if (!version) throw new Error(`form ${formId} has no current version`)
-      return ok(formView(found.value.head, version))
+      const unblinded = await readerSeesAllocation(ctx, actor)
+      return ok(formView(found.value.head, version, hiddenFor(catalogue, found.value.head.form_id, unblinded)))
     },
 
     async listForSubject(actor, subjectId) {
@@ -403,12 +319,13 @@ export function formService(ctx: Ctx, catalogue: FormCatalogue): FormService {
         listCurrentFormVersions(ctx.store, { subjectId }),
       ])
       const byState = new Map(versions.map((v) => [v.form_state_id, v]))
+      const unblinded = await readerSeesAllocation(ctx, actor)
       const order = new Map(ctx.compiled.visits.map((v, i) => [v.id, i]))
       return ok(
         heads
           .flatMap((h) => {
             const v = byState.get(h.id)
-            return v ? [formView(h, v)] : []
+            return v ? [formView(h, v, hiddenFor(catalogue, h.form_id, unblinded))] : []
           })
           .sort(
             (a, b) =>
@@ -423,7 +340,8 @@ export function formService(ctx: Ctx, catalogue: FormCatalogue): FormService {
     async history(actor, formId) {
       const found = await formFor(ctx.store, actor, Action.FormView, formId)
       if (!found.ok) return found
-      return ok((await listFormVersions(ctx.store, formId)).map(versionView))
+      const hidden = hiddenFor(catalogue, found.value.head.form_id, await readerSeesAllocation(ctx, actor))
+      return ok(formHistory(await listFormVersions(ctx.store, formId), hidden))
     },
 
     async fieldHistory(actor, formId, itemId) {
@@ -432,15 +350,17 @@ export function formService(ctx: Ctx, catalogue: FormCatalogue): FormService {
       const definition = catalogue.forms.get(found.value.head.form_id)?.form
       const known =
         definition && [...definition.items, ...definition.scores, ...definition.derived].some((i) => i.id === itemId)
-      if (!known)
+      const hidden = hiddenFor(catalogue, found.value.head.form_id, await readerSeesAllocation(ctx, actor))
+      if (!known || hidden.has(itemId)) {
         return fail({
           code: ProblemCode.NotFound,
           path: 'itemId',
           message: `form ${found.value.head.form_id} has no value ${itemId}`,
         })
+      }
       return ok(
         (await listFormVersions(ctx.store, formId)).map((v) => {
-          const view = versionView(v)
+          const view = versionView(v, hidden)
           return {
             version: v.version,
             value: view.values[itemId] ?? view.derived[itemId] ?? null,
@@ -452,6 +372,180 @@ export function formService(ctx: Ctx, catalogue: FormCatalogue): FormService {
       )
     },
   }
+}
+
+export interface WriteFormInput {
+  readonly actor: Actor
+  readonly at: Instant
+  readonly state: StudyState
+  /** The subject, already loaded for the caller's permission and row-locked. */
+  readonly subject: SubjectTable
+  readonly key: FormKey
+  readonly values: unknown
+  /** Required when the form instance exists already. */
+  readonly reason: string | undefined
+  /**
+   * Whether the writer sees allocations. A blinded writer may not submit hidden values; the previous version's
+   * hidden values are kept. A system write (the infusion record filling the dose from the sealed preparation)
+   * passes `true`.
+   */
+  readonly unblinded: boolean
+}
+
+export interface WrittenForm {
+  readonly form: FormView
+  readonly values: Readonly<Record<string, ItemValue>>
+  /** The audit entries of the save and of its automatic queries (the caller appends them with its own). */
+  readonly entries: readonly AuditEntry[]
+  readonly raised: readonly Query[]
+  readonly closed: number
+}
+
+/**
+ * Appends a version of a form instance inside the caller's transaction: refuses a locked form, requires a
+ * reason after the first save, validates through `validateFormEntry` (with the instrument's context), stores
+ * values and derived scores stamped with the protocol version and form hash, and reconciles the automatic
+ * queries. Permission, study and subject checks are the caller's. Shared by form saves and adverse events.
+ */
+export async function writeFormVersion(
+  ctx: Ctx,
+  catalogue: FormCatalogue,
+  tx: Conn,
+  w: WriteFormInput,
+): Promise<Result<WrittenForm>> {
+  const { actor, at, subject, key } = w
+  const entry = catalogue.forms.get(key.formId)
+  if (!entry) return fail({ code: ProblemCode.NotFound, path: 'formId', message: `unknown form "${key.formId}"` })
+  const head = await findFormState(tx, key)
+  if (head?.locked_at) return fail({ code: ProblemCode.Locked, path: 'formId', message: 'the form is locked' })
+  let reason: string | null = null
+  if (head) {
+    const r = requireReason(w.reason)
+    if (!r.ok) return r
+    reason = r.value
+  }
+  const checked = validateFormEntry(
+    entry.form,
+    w.values,
+    entry.form.instrument ? await entryContext(catalogue, tx, subject, key.visitId, at) : {},
+  )
+  if (!checked.ok) return checked
+  const { values: clean, derived, queries } = checked.value
+
+  const previous = head ? await findFormVersion(tx, head.id, head.current_version) : undefined
+  const version = (head?.current_version ?? 0) + 1
+  const formStateId = head?.id ?? ctx.newId()
+  const row: FormVersionTable = {
+    id: ctx.newId(),
+    form_state_id: formStateId,
+    version,
+    status: 'entered',
+    data: toJson(clean),
+    derived: toJson(derived),
+    protocol_version_id: w.state.protocolVersionId,
+    form_hash: entry.hash,
+    saved_at: at,
+    saved_by: actor.userId,
+    saved_role: actor.role,
+    reason,
+  }
+  const current: FormStateTable = head
+    ? { ...head, current_version: version, status: 'entered', last_saved_at: at }
+    : {
+        id: formStateId,
+        subject_id: key.subjectId,
+        site_id: subject.site_id,
+        visit_id: key.visitId,
+        form_id: key.formId,
+        instance: key.instance,
+        current_version: version,
+        status: 'entered',
+        first_saved_at: at,
+        last_saved_at: at,
+        verified_version: null,
+        verified_at: null,
+        verified_by: null,
+        signed_version: null,
+        signed_at: null,
+        signed_by: null,
+        locked_at: null,
+        locked_by: null,
+      }
+  if (head) await updateFormState(tx, head.id, { current_version: version, status: 'entered', last_saved_at: at })
+  else await insertFormState(tx, current)
+  await insertFormVersion(tx, row)
+  const before = previous
+    ? { values: parseValues(previous.data), derived: parseValues(previous.derived) }
+    : { values: {}, derived: {} }
+  const label = (v: number) => `${key.visitId}/${key.formId}#${key.instance} v${v}`
+  const entries: AuditEntry[] = [
+    {
+      kind: AuditKind.FormSaved,
+      entityType: 'form',
+      entityId: formStateId,
+      subjectId: key.subjectId,
+      siteId: subject.site_id,
+      changes: [
+        { field: 'form', old: previous ? label(version - 1) : null, new: label(version) },
+        ...diff(before.values, clean, '', entry.hidden, entry.form.items),
+        ...diff(before.derived, derived, 'derived.', entry.hidden, [...entry.form.scores, ...entry.form.derived]),
+      ],
+      reason,
+    },
+  ]
+  const auto = await reconcileAutoQueries(ctx, tx, actor, at, subject, formStateId, queries, head !== undefined)
+  entries.push(...auto.entries)
+  return ok({
+    form: formView(current, row, w.unblinded ? NONE : entry.hidden),
+    values: clean,
+    entries,
+    raised: auto.raised,
+    closed: auto.closed,
+  })
+}
+
+/** The context the instrument's derived values need: onset and assessment dates, and death. */
+async function entryContext(
+  catalogue: FormCatalogue,
+  tx: Conn,
+  subject: SubjectTable,
+  visitId: string,
+  at: Instant,
+): Promise<EntryContext> {
+  const visit = await tx.db
+    .selectFrom('visit_record')
+    .select('actual_date')
+    .where('subject_id', '=', subject.id)
+    .where('visit_id', '=', visitId)
+    .executeTakeFirst()
+  const assessmentDate = (visit?.actual_date ?? dateOf(at)) as IsoDate
+  let onsetDate: IsoDate | undefined
+  if (catalogue.onsetForms.length > 0) {
+    const rows = await listCurrentFormVersions(tx, { subjectId: subject.id, formIds: catalogue.onsetForms })
+    for (const row of rows) {
+      const value = fromJson(Values, row.data, 'form data')['onset_date']
+      if (typeof value === 'string') onsetDate = value as IsoDate
+    }
+  }
+  return {
+    mode: 'final',
+    assessmentDate,
+    onsetDate,
+    died: subject.death_date !== null && subject.death_date <= assessmentDate,
+  }
+}
+
+/** The unblinded-only items of a form and the derived values that depend on them (derived values may chain). */
+function hiddenValues(form: CompiledForm): ReadonlySet<string> {
+  const hidden = new Set(form.items.filter((i) => i.unblindedOnly).map((i) => i.id))
+  for (const d of form.derived) if (formulaReferences(d.ast).some((r) => hidden.has(r))) hidden.add(d.id)
+  return hidden
+}
+
+/** Drops the hidden values from a map of values (for a blinded reader). */
+export function visibleValues<T>(values: Readonly<Record<string, T>>, hidden: ReadonlySet<string>): Record<string, T> {
+  if (hidden.size === 0) return { ...values }
+  return Object.fromEntries(Object.entries(values).filter(([k]) => !hidden.has(k)))
 }
 
 /**
@@ -504,19 +598,33 @@ function parseValues(text: string): Record<string, ItemValue> {
   return fromJson(Values, text, 'form data') as Record<string, ItemValue>
 }
 
-/** Field-level changes between two value maps (canonical comparison, so arrays and numbers compare by value). */
+const NONE: ReadonlySet<string> = new Set()
+
+/** The values of `formId` a reader may not see: none for a reader who sees allocations. */
+export function hiddenFor(catalogue: FormCatalogue, formId: string, unblinded: boolean): ReadonlySet<string> {
+  return unblinded ? NONE : (catalogue.forms.get(formId)?.hidden ?? NONE)
+}
+
+/**
+ * Field-level changes between two value maps (canonical comparison, so arrays and numbers compare by value).
+ * Hidden values are sensitive: sealed at rest, masked for blinded readers, and listed on every save whether
+ * or not they changed, so that the presence of a change cannot tell arms apart (a placebo's 0/0 dose share
+ * stays empty while an active one's changes).
+ */
 function diff(
   before: Readonly<Record<string, unknown>>,
   after: Readonly<Record<string, unknown>>,
   prefix: string,
+  hidden: ReadonlySet<string>,
+  defined: readonly { readonly id: string }[],
 ): AuditChange[] {
-  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])]
-  return keys.flatMap((k) => {
-    const old = before[k] ?? null
-    const now = after[k] ?? null
-    return canonicalJson(old) === canonicalJson(now)
-      ? []
-      : [{ field: `${prefix}${k}`, old: old as AuditChange['old'], new: now as AuditChange['new'] }]
+  const always = defined.map((d) => d.id).filter((id) => hidden.has(id))
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after), ...always])]
+  return keys.flatMap((k): AuditChange[] => {
+    const old = (before[k] ?? null) as AuditChange['old']
+    const now = (after[k] ?? null) as AuditChange['new']
+    if (hidden.has(k)) return [{ field: `${prefix}${k}`, old, new: now, sensitive: true }]
+    return canonicalJson(old) === canonicalJson(now) ? [] : [{ field: `${prefix}${k}`, old, new: now }]
   })
 }
 
@@ -524,7 +632,8 @@ function signoff(version: number | null, at: string | null, by: string | null, c
   return version !== null && at && by ? { version, at, by, current: version === current } : null
 }
 
-export function formView(head: FormStateTable, v: FormVersionTable): FormView {
+/** A form instance's view; `hidden` are the values the reader may not see (empty for unblinded readers). */
+export function formView(head: FormStateTable, v: FormVersionTable, hidden: ReadonlySet<string>): FormView {
   return {
     id: head.id,
     subjectId: head.subject_id,
@@ -532,7 +641,7 @@ export function formView(head: FormStateTable, v: FormVersionTable): FormView {
     visitId: head.visit_id,
     formId: head.form_id,
     instance: head.instance,
-    ...versionView(v),
+    ...versionView(v, hidden),
     firstSavedAt: head.first_saved_at,
     verified: signoff(head.verified_version, head.verified_at, head.verified_by, head.current_version),
     signed: signoff(head.signed_version, head.signed_at, head.signed_by, head.current_version),
@@ -540,12 +649,17 @@ export function formView(head: FormStateTable, v: FormVersionTable): FormView {
   }
 }
 
-function versionView(v: FormVersionTable): FormVersionView {
+/** The versions of a form instance as history entries, without the values the reader may not see. */
+export function formHistory(versions: readonly FormVersionTable[], hidden: ReadonlySet<string>): FormVersionView[] {
+  return versions.map((v) => versionView(v, hidden))
+}
+
+function versionView(v: FormVersionTable, hidden: ReadonlySet<string>): FormVersionView {
   return {
     version: v.version,
     status: v.status as FormVersionView['status'],
-    values: parseValues(v.data),
-    derived: fromJson(Values, v.derived, 'derived values') as Record<string, DerivedValue>,
+    values: visibleValues(parseValues(v.data), hidden),
+    derived: visibleValues(fromJson(Values, v.derived, 'derived values') as Record<string, DerivedValue>, hidden),
     protocolVersionId: v.protocol_version_id,
     formHash: v.form_hash,
     savedAt: v.saved_at,

@@ -63,14 +63,13 @@ export {
 } from './query-service.ts'
 export { DEFAULT_SIGNATURE_MEANING, type ReviewService, type SubjectReviewState } from './review-service.ts'
 export {
-  AeData,
-  AeOutcome,
+  AE_VISIT,
   type AeService,
   type AdverseEventView,
-  type AeVersionView,
   type SaeClock,
   type ReportAeInput,
   type FollowUpAeInput,
+  type ExpectednessInput,
 } from './ae-service.ts'
 export type { UnblindingService } from './unblinding-service.ts'
 export type {

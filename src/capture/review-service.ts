@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Action, authorize, type Actor } from '../access/index.ts'
+import { Action, authorize, seesAllocation, type Actor } from '../access/index.ts'
 import { AuditKind, type AuditEntry } from '../audit/index.ts'
 import { fail, ok, ProblemCode, type Instant, type Result } from '../domain/index.ts'
 import {
@@ -13,7 +13,7 @@ import {
   type SubjectTable,
 } from '../store/index.ts'
 import { audit, parse, requireOpen, studyState, subjectFor, type Ctx } from './context.ts'
-import { formView, type FormView } from './form-service.ts'
+import { formView, hiddenFor, type FormCatalogue, type FormView } from './form-service.ts'
 import { reauthenticate } from './user-service.ts'
 
 /** The meaning of an investigator's signature (21 CFR 11.50(a)(3)), unless another is given. */
@@ -58,7 +58,7 @@ export interface ReviewService {
 /** Computes the snapshot hash of the whole study inside the locking transaction (see `extractStudy`). */
 export type SnapshotHasher = (c: Conn) => Promise<string>
 
-export function reviewService(ctx: Ctx, snapshotHash: SnapshotHasher): ReviewService {
+export function reviewService(ctx: Ctx, catalogue: FormCatalogue, snapshotHash: SnapshotHasher): ReviewService {
   /** Loads a form instance for `action` under its subject's lock and applies `work`. */
   async function onForm(
     actor: Actor,
@@ -86,7 +86,8 @@ export function reviewService(ctx: Ctx, snapshotHash: SnapshotHasher): ReviewSer
       await audit(ctx, tx, actor, at, [done.value.entry])
       const version = await findFormVersion(tx, head.id, head.current_version)
       if (!version) throw new Error(`form ${head.id} has no current version`)
-      return ok(formView({ ...head, ...done.value.patch }, version))
+      const hidden = hiddenFor(catalogue, head.form_id, seesAllocation(actor, state.value.blind))
+      return ok(formView({ ...head, ...done.value.patch }, version, hidden))
     })
   }
 

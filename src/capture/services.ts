@@ -35,19 +35,20 @@ export interface Services {
 /** Builds the services over one store and one protocol version (compiled once, here). No globals. */
 export function createServices(deps: CaptureDeps): Services {
   const ctx = createContext(deps)
+  const catalogue = formCatalogue(ctx)
   return {
     study: studyService(ctx),
     users: userService(ctx),
     auth: authService(ctx),
     subjects: subjectService(ctx),
-    supply: supplyService(ctx),
+    supply: supplyService(ctx, catalogue),
     visits: visitService(ctx),
-    forms: formService(ctx, formCatalogue(ctx)),
+    forms: formService(ctx, catalogue),
     queries: queryService(ctx),
-    review: reviewService(ctx, (c) => snapshotHash(ctx, c)),
-    safety: aeService(ctx),
+    review: reviewService(ctx, catalogue, (c) => snapshotHash(ctx, catalogue, c)),
+    safety: aeService(ctx, catalogue),
     unblinding: unblindingService(ctx),
     reads: readModels(ctx),
-    extractStudy: (actor) => extractStudy(ctx, actor),
+    extractStudy: (actor) => extractStudy(ctx, catalogue, actor),
   }
 }

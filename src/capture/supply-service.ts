@@ -37,6 +37,7 @@ import {
   type SupplyRows,
 } from '../store/index.ts'
 import { openPeriods } from './allocation.ts'
+import { writeFormVersion, type FormCatalogue } from './form-service.ts'
 import {
   audit,
   dateOf,
@@ -71,10 +72,13 @@ const Infusion = z.strictObject({
   lotId: z.string().min(1),
   date: IsoDateInput,
   startedAt: z.iso.datetime({ offset: false }),
-  endedAt: z.iso.datetime({ offset: false }).optional(),
+  endedAt: z.iso.datetime({ offset: false }),
   volumeMl: z.number().nonnegative(),
   status: z.enum(['completed', 'interrupted']),
-  notes: z.string().trim().max(4000).optional(),
+  /** Why the infusion was interrupted, or other remarks. */
+  notes: z.string().trim().max(2000).optional(),
+  reaction: z.boolean().default(false),
+  reactionDetails: z.string().trim().max(2000).optional(),
 })
 
 export type ExtractionInput = z.input<typeof Extraction>
@@ -135,7 +139,11 @@ export interface SupplyService {
    * every arm alike. Returns the preparation sheet; what it contains is sealed at rest.
    */
   prepareDose(actor: Actor, subjectId: string, input: PrepareInput): Promise<Result<PreparationSheet>>
-  /** Records the infusion after the bedside checks (the preparation's lot, released, in date) (infusion.record). */
+  /**
+   * Records the infusion after the bedside checks (the preparation's lot, released, in date) (infusion.record).
+   * When the protocol has an INFUSION form at the period's infusion visit, its version is written in the same
+   * transaction, the prescribed and given dose filled from the sealed preparation (hidden from blinded readers).
+   */
   recordInfusion(actor: Actor, subjectId: string, input: InfusionInput): Promise<Result<SupplyView>>
   view(actor: Actor, subjectId: string): Promise<Result<SupplyView>>
 }
@@ -146,7 +154,56 @@ const FormData = z.record(z.string(), z.json())
 
 const preparationContext = (row: Pick<DosePreparationTable, 'id'>): string => `dose_preparation:${row.id}`
 
-export function supplyService(ctx: Ctx): SupplyService {
+export function supplyService(ctx: Ctx, catalogue: FormCatalogue): SupplyService {
+  const infusionForm = ctx.compiled.forms.find((f) => f.instrument?.id === 'INFUSION')
+
+  /** The INFUSION form of the period's infusion visit, with the dose from the sealed preparation sheet. */
+  async function writeInfusionForm(
+    tx: Conn,
+    actor: Actor,
+    state: StudyState,
+    subject: SubjectTable,
+    preparation: DosePreparationTable,
+    i: z.infer<typeof Infusion>,
+    at: Instant,
+  ): Promise<Result<AuditEntry[]>> {
+    const visit = ctx.compiled.visits.find(
+      (v) =>
+        v.procedures.includes('infusion') &&
+        v.periodId === preparation.period_id &&
+        infusionForm &&
+        v.forms.includes(infusionForm.id),
+    )
+    if (!infusionForm || !visit) return ok([])
+    const sheet = ctx.sealer.open(SheetPayload, preparation.sealed, preparationContext(preparation))
+    const total = sheet.dose.total
+    const values = {
+      start: i.startedAt,
+      end: i.endedAt,
+      dose_prescribed: total,
+      dose_given:
+        preparation.volume_ml > 0
+          ? Math.round((total * Math.min(i.volumeMl, preparation.volume_ml)) / preparation.volume_ml)
+          : 0,
+      volume_given_ml: i.volumeMl,
+      completed: i.status === 'completed',
+      ...(i.status !== 'completed' ? { incomplete_reason: i.notes ?? 'interrupted' } : {}),
+      reaction: i.reaction,
+      ...(i.reaction ? { reaction_details: i.reactionDetails ?? i.notes ?? 'infusion reaction' } : {}),
+    }
+    const written = await writeFormVersion(ctx, catalogue, tx, {
+      actor,
+      at,
+      state,
+      subject,
+      key: { subjectId: subject.id, visitId: visit.id, formId: infusionForm.id, instance: 1 },
+      values,
+      reason: 'infusion record',
+      unblinded: true,
+    })
+    return written.ok ? ok([...written.value.entries]) : written
+  }
+
   const product = (): Result<Product> =>
     ctx.protocol.product
       ? ok(ctx.protocol.product)
@@ -435,6 +492,8 @@ export function supplyService(ctx: Ctx): SupplyService {
           recorded_by: actor.userId,
         })
         await updatePreparation(tx, preparation.id, { infused_on: i.date })
+        const form = await writeInfusionForm(tx, actor, state, s, preparation, i, at)
+        if (!form.ok) return form
         return ok({
           value: await viewOf(tx, actor, state, s.id),
           entries: [
@@ -447,6 +506,7 @@ export function supplyService(ctx: Ctx): SupplyService {
               { field: 'volumeMl', old: null, new: i.volumeMl },
               { field: 'status', old: null, new: i.status },
             ]),
+            ...form.value,
           ],
         })
       })

@@ -97,7 +97,12 @@ export function listCurrentFormVersions(
     if (filter.formIds.length === 0) return Promise.resolve([])
     q = q.where('form_state.form_id', 'in', [...filter.formIds])
   }
-  return q.orderBy('form_state.subject_id').orderBy('form_version.saved_at').execute()
+  return q
+    .orderBy('form_state.subject_id')
+    .orderBy('form_state.visit_id')
+    .orderBy('form_state.form_id')
+    .orderBy('form_state.instance')
+    .execute()
 }
 
 export async function insertQuery(c: Conn, row: DataQueryTable, message: QueryMessageTable): Promise<void> {

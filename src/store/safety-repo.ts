@@ -1,20 +1,13 @@
 import type { Updateable } from 'kysely'
-import type { AdverseEventTable, AeVersionTable, NotificationTable } from './schema.ts'
+import type { AdverseEventTable, NotificationTable } from './schema.ts'
 import type { Conn } from './store.ts'
 
-export async function insertAdverseEvent(c: Conn, row: AdverseEventTable, version: AeVersionTable): Promise<void> {
+export async function insertAdverseEvent(c: Conn, row: AdverseEventTable): Promise<void> {
   await c.db.insertInto('adverse_event').values(row).execute()
-  await c.db.insertInto('ae_version').values(version).execute()
 }
 
-export async function updateAdverseEvent(
-  c: Conn,
-  id: string,
-  patch: Updateable<AdverseEventTable>,
-  version: AeVersionTable,
-): Promise<void> {
+export async function updateAdverseEvent(c: Conn, id: string, patch: Updateable<AdverseEventTable>): Promise<void> {
   await c.db.updateTable('adverse_event').set(patch).where('id', '=', id).execute()
-  await c.db.insertInto('ae_version').values(version).execute()
 }
 
 export function findAdverseEvent(c: Conn, id: string): Promise<AdverseEventTable | undefined> {
@@ -28,10 +21,6 @@ export async function nextAeNumber(c: Conn, subjectId: string): Promise<number> 
     .where('subject_id', '=', subjectId)
     .executeTakeFirst()
   return Number(row?.n ?? 0) + 1
-}
-
-export function listAeVersions(c: Conn, aeId: string): Promise<AeVersionTable[]> {
-  return c.db.selectFrom('ae_version').selectAll().where('ae_id', '=', aeId).orderBy('version').execute()
 }
 
 export interface AeFilter {

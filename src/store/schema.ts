@@ -318,24 +318,27 @@ export interface QueryMessageTable {
   role: string
 }
 
+/**
+ * The head of an adverse event: its data are the versions of the protocol's AE form (visit `AE`, instance =
+ * AE number), so they share the form history, validation and edit-check queries; this row adds the safety
+ * workflow (classification, SAE clock, sponsor acknowledgement) and the fields lists are filtered by.
+ */
 export interface AdverseEventTable {
   id: string
   subject_id: string
   site_id: string
   /** 1, 2, ... per subject. */
   ae_number: number
-  current_version: number
+  form_state_id: string
   term: string
   onset_date: string
   end_date: string | null
-  grade: number
+  grade: number | null
   serious: Bool
-  /** JSON list of ICH seriousness criteria codes. */
-  seriousness: string
   causality: string
   related: Bool
-  /** Sponsor's expectedness assessment (null until assessed). */
-  expected: Bool | null
+  /** The sponsor's expectedness decision, or the protocol's expected terms when not decided. */
+  expected: Bool
   susar: Bool
   /** ongoing | resolved */
   status: string
@@ -346,17 +349,6 @@ export interface AdverseEventTable {
   sae_acknowledged_by: string | null
   created_at: string
   updated_at: string
-}
-
-export interface AeVersionTable {
-  id: string
-  ae_id: string
-  version: number
-  data: string
-  saved_at: string
-  saved_by: string
-  saved_role: string
-  reason: string | null
 }
 
 /** Survival events (death, tracheostomy, permanent ventilation) recorded outside forms. */
@@ -429,7 +421,6 @@ export interface DB {
   data_query: DataQueryTable
   query_message: QueryMessageTable
   adverse_event: AdverseEventTable
-  ae_version: AeVersionTable
   clinical_event: ClinicalEventTable
   notification: NotificationTable
   audit_log: AuditLogTable

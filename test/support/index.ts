@@ -1,2 +1,3 @@
 export * from './dialects.ts'
 export * from './study-fixture.ts'
+export * from './form-values.ts'
