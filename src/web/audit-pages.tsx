@@ -227,7 +227,7 @@ export function registerAuditPages(router: WebRouter, web: Web): void {
         <AuditTable
           items={trail.value.items}
           form={definition}
-          caption={`${trail.value.items.length} audit records`}
+          caption={`${trail.value.items.length} audit record${trail.value.items.length === 1 ? '' : 's'}`}
           mask={auditMask(web, !seesAllocation(actor, await studyBlind(web, actor)))}
         />
       </Layout>,
