@@ -1,0 +1,379 @@
+/**
+ * Every page and action through `app.request()` (no network): forms post as a browser posts them, with the
+ * session cookie and a same-origin Origin header, and the answers are read as HTML.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Role } from '../domain/index.ts'
+import { check, DIALECTS, eligibleAnswers, TEST_PASSWORD, type TestDatabase } from '../../test/support/index.ts'
+import { createWebFixture, type WebClient, type WebFixture } from '../../test/e2e/web-fixture.ts'
+import { randomizedSubject, readyForPreparation } from '../../test/e2e/seed.ts'
+
+let db: TestDatabase
+let w: WebFixture
+let coordinator: WebClient
+
+beforeAll(async () => {
+  const sqlite = DIALECTS.find((d) => d.name === 'sqlite')
+  if (!sqlite) throw new Error('no SQLite dialect')
+  db = await sqlite.open()
+  w = await createWebFixture(db.store)
+  coordinator = await w.signIn(Role.Coordinator)
+})
+afterAll(async () => db.dispose())
+
+const ALSFRS = ['Q1', 'Q2', 'Q3', 'Q4', 'Q5A', 'Q6', 'Q7', 'Q8', 'Q9', 'Q10', 'Q11', 'Q12']
+const allFours = Object.fromEntries(ALSFRS.map((q) => [`items.${q}`, '4']))
+
+/** The text of an element with this id (first match), tags stripped. */
+function textOf(html: string, id: string): string {
+  const m = new RegExp(`id="${id}"[^>]*>([\\s\\S]*?)</(?:span|dd|div|p|section)>`).exec(html)
+  return (m?.[1] ?? '').replace(/<[^>]+>/g, '').trim()
+}
+
+/** Screens, consents, checks eligibility and enrols a subject through the pages; answers its id. */
+async function enrolThroughPages(client: WebClient): Promise<string> {
+  const screened = await client.post('/subjects', { siteId: 'MAL', screeningDate: '2026-01-12' })
+  expect(screened.status).toBe(303)
+  const id = screened.location?.split('/')[2] ?? ''
+  expect((await client.post(`/subjects/${id}/consent`, { date: '2026-01-12', version: '1.0' })).status).toBe(303)
+  const answers = Object.fromEntries(
+    Object.entries(eligibleAnswers(w.fx.protocol)).map(([k, v]) => [`answers.${k}`, String(v)]),
+  )
+  expect((await client.post(`/subjects/${id}/eligibility`, answers)).status).toBe(303)
+  expect(
+    (
+      await client.post(`/subjects/${id}/enrol`, {
+        date: '2026-01-12',
+        'factors.onset': 'bulbar',
+        'factors.deltaFS': '0.4',
+      })
+    ).status,
+  ).toBe(303)
+  return id
+}
+
+describe('enrolment and randomization', () => {
+  it('walks a subject from screening to randomization, each step on its own page', async () => {
+    const id = await enrolThroughPages(coordinator)
+    const subject = await coordinator.get(`/subjects/${id}`)
+    expect(subject.text).toContain('Randomize…')
+    const confirm = await coordinator.get(`/subjects/${id}/randomize`)
+    expect(confirm.text).toContain('Randomization cannot be undone')
+    expect(confirm.text).toContain('<strong>Study product</strong>')
+    const done = await coordinator.follow(await coordinator.post(`/subjects/${id}/randomize`, { date: '2026-01-12' }))
+    expect(done.text).toMatch(
+      /<p class="flash" role="status">Randomized\. [^<]*treatment label “Study product”; preparation code PRP-[0-9A-F]{10}\.<\/p>/,
+    )
+    for (const arm of w.fx.protocol.protocol.arms) expect(done.text).not.toContain(arm.label)
+  })
+
+  it('reports a step’s problems next to its fields and keeps what was typed', async () => {
+    const screened = await coordinator.post('/subjects', { siteId: 'MAL', screeningDate: '2026-01-12' })
+    const id = screened.location?.split('/')[2] ?? ''
+    const res = await coordinator.post(`/subjects/${id}/consent`, { date: '12/01/2026', version: '1.0' })
+    expect(res.status).toBe(422)
+    expect(res.text).toContain('<a href="#f-date">date: must be an ISO date such as 2026-01-31</a>')
+    expect(res.text).toMatch(/<input type="date" id="f-date" name="date" value="12\/01\/2026" aria-invalid="true"/)
+    const enrol = await coordinator.post(`/subjects/${id}/enrol`, { date: '2026-01-12' })
+    expect(enrol.status).toBe(409)
+    expect(enrol.text).toContain('consent is not recorded')
+  })
+
+  it('re-randomizes at month 6 behind a confirmation that names the protocol’s visit', async () => {
+    const id = await randomizedSubject(w.fx, w.fx.actors.coordinator)
+    const subject = await coordinator.get(`/subjects/${id}`)
+    expect(subject.text).toContain(`href="/subjects/${id}/next-period">Month 6 and re-randomization…</a>`)
+    const page = await coordinator.get(`/subjects/${id}/next-period`)
+    expect(page.text).toContain('Every subject goes through the same blinded allocation step')
+    const after = await coordinator.follow(
+      await coordinator.post(`/subjects/${id}/next-period`, { date: '2026-07-14' }),
+    )
+    expect(after.text).toContain(
+      'Blinded re-randomization of placebo patients (months 6–12): allocation step completed',
+    )
+  })
+})
+
+describe('dashboard and lists', () => {
+  it('shows a site user their site only, the sponsor every site, with the recruitment charts', async () => {
+    const mine = await coordinator.get('/dashboard')
+    expect(mine.status).toBe(200)
+    expect(mine.text).toContain('<a href="/subjects?site=MAL"')
+    expect(mine.text).not.toContain('/subjects?site=COR')
+    expect(mine.text).toMatch(
+      /<svg role="img" aria-label="Subjects randomized against the enrolment target[^"]*"[^>]*><title>/,
+    )
+    expect(mine.text).toContain('id="recruitment-curve"')
+    const sponsor = await (await w.signIn(Role.Sponsor)).get('/dashboard')
+    for (const site of ['MAL', 'COR', 'SVM', 'SVR']) expect(sponsor.text).toContain(`/subjects?site=${site}`)
+    expect(sponsor.text).toContain('All sites')
+    expect(sponsor.text).not.toContain('<style>')
+  })
+
+  it('filters the subject list by screening number, status and period', async () => {
+    const all = await coordinator.get('/subjects')
+    expect(all.text).toMatch(/<p role="status">\d+ subjects<\/p>/)
+    const one = await coordinator.get('/subjects?q=MAL-001')
+    expect(one.text).toContain('<p role="status">1 subject</p>')
+    const screening = await coordinator.get('/subjects?status=screening')
+    expect(screening.text).not.toContain('>Randomized</span>')
+    const crossover = await coordinator.get('/subjects?period=crossover')
+    expect(crossover.text).toContain('<p role="status">1 subject</p>')
+  })
+})
+
+describe('form entry', () => {
+  let id = ''
+  const url = () => `/subjects/${id}/visits/BL/forms/ALSFRS`
+
+  beforeAll(async () => {
+    id = await randomizedSubject(w.fx, w.fx.actors.coordinator)
+  })
+
+  it('renders ALSFRS-R from the instrument: labelled radio groups 4…0 in fieldsets, and the score panel', async () => {
+    const res = await coordinator.get(url())
+    expect(res.status).toBe(200)
+    expect(res.text.match(/<fieldset class="field" id="w-Q\d+[AB]?"/g)).toHaveLength(13)
+    expect(res.text).toContain('<legend>1. Speech<span class="muted"> (required)</span></legend>')
+    expect(res.text).toMatch(
+      /<input type="radio" name="items.Q1" id="f-items-Q1" value="4"\/><span class="code">4<\/span><span>Normal speech<\/span>/,
+    )
+    expect(res.text).toContain('hx-post="' + url() + '/validate"')
+    expect(textOf(res.text, 'score-total')).toBe('—')
+  })
+
+  it('validates as the user types: the live total once every item is answered, messages tied to the field', async () => {
+    const live = await coordinator.post(`${url()}/validate`, { ...allFours, 'items.Q1': '3' }, { 'hx-request': 'true' })
+    expect(live.status).toBe(200)
+    expect(textOf(live.text, 'score-total')).toBe('47 points')
+    expect(textOf(live.text, 'score-bulbar')).toBe('11 points')
+    expect(live.text).toContain('12 of 12 items answered')
+    const bad = await coordinator.post(
+      `${url()}/validate`,
+      { 'items.Q1': '7', 'items.Q5A': '4', 'items.Q5B': '4' },
+      { 'hx-request': 'true' },
+    )
+    expect(textOf(bad.text, 'f-items-Q1-msg')).toMatch(/^must be one of 4, 3, 2, 1, 0/)
+    expect(textOf(bad.text, 'form-messages')).toMatch(/Q5: answer exactly one of Q5A .* or Q5B .*, not both/)
+    expect(bad.text).toContain('hx-swap-oob="true"')
+  })
+
+  it('shows and hides conditional items as answers change (only the fields whose condition flipped are swapped)', async () => {
+    const conmed = `/subjects/${id}/visits/SCR/forms/CONMED`
+    const page = await coordinator.get(conmed)
+    expect(page.text).toMatch(/<div class="field" id="w-riluzole_start" hidden=""/)
+    const yes = await coordinator.post(
+      `${conmed}/validate`,
+      { 'items.riluzole': 'true', '_shown.riluzole_start': '0', '_shown.riluzole_dose': '1' },
+      { 'hx-request': 'true' },
+    )
+    expect(yes.text).toMatch(/<div class="field" id="w-riluzole_start" hx-swap-oob="true">/)
+    expect(yes.text).not.toMatch(/id="w-riluzole_dose"/)
+    const dose = await coordinator.post(
+      `${conmed}/validate`,
+      {
+        'items.riluzole': 'true',
+        'items.riluzole_dose': '50',
+        '_shown.riluzole_start': '1',
+        '_shown.riluzole_dose': '1',
+      },
+      { 'hx-request': 'true' },
+    )
+    expect(textOf(dose.text, 'f-items-riluzole_dose-warn')).toBe(
+      'Saving will raise a query: 50 mg/day is not the expected 100 mg/day: please confirm',
+    )
+  })
+
+  it('saves, then asks for a reason for a change and records it in the form’s audit history', async () => {
+    const saved = await coordinator.follow(await coordinator.post(url(), allFours))
+    expect(saved.text).toContain('ALSFRS-R saved (version 1). ALSFRS-R total: 48.')
+    const edited = { ...allFours, 'items.Q1': '3' }
+    const refused = await coordinator.post(url(), edited)
+    expect(refused.status).toBe(422)
+    expect(textOf(refused.text, 'f-reason-msg')).toBe('a reason is required to change data already entered')
+    expect(refused.text).toContain('1. Speech: 4 · Normal speech → 3 · Noticeable speech disturbance')
+    const live = await coordinator.post(`${url()}/validate`, edited, { 'hx-request': 'true' })
+    expect(live.text).toContain('You changed 1 saved answer.')
+    const ok = await coordinator.follow(await coordinator.post(url(), { ...edited, reason: 'Transcription error' }))
+    expect(ok.text).toContain('ALSFRS-R saved (version 2). ALSFRS-R total: 47.')
+    const formId = /href="\/forms\/([^/]+)\/history"/.exec(ok.text)?.[1] ?? ''
+    const history = await coordinator.get(`/forms/${formId}/history`)
+    expect(history.text).toContain(
+      '<strong>Q1 · 1. Speech</strong>: 4 · Normal speech → 3 · Noticeable speech disturbance',
+    )
+    expect(history.text).toContain('<td>Transcription error</td>')
+    const field = await coordinator.get(`/forms/${formId}/fields/Q1`)
+    expect(field.text).toMatch(
+      /<td class="num">2<\/td><td>3 · Noticeable speech disturbance<\/td><td>[^<]+<\/td><td>Transcription error<\/td>/,
+    )
+    const subject = await coordinator.get(`/subjects/${id}`)
+    expect(subject.text).toContain('id="alsfrs-trajectory"')
+  })
+
+  it('shows values, not inputs, to a role that does not enter data', async () => {
+    const monitor = await w.signIn(Role.Monitor)
+    const res = await monitor.get(url())
+    expect(res.text).not.toContain('<form id="entry"')
+    expect(res.text).toContain('<span class="readonly-value">3 · Noticeable speech disturbance</span>')
+  })
+})
+
+describe('queries on a field', () => {
+  it('the monitor raises on Q1, the coordinator answers on the field, the monitor closes', async () => {
+    const id = await randomizedSubject(w.fx, w.fx.actors.coordinator)
+    check(
+      await w.fx.services.forms.save(w.fx.actors.coordinator, {
+        subjectId: id,
+        visitId: 'BL',
+        formId: 'ALSFRS',
+        values: Object.fromEntries(ALSFRS.map((q) => [q, 4])),
+      }),
+    )
+    const url = `/subjects/${id}/visits/BL/forms/ALSFRS`
+    const monitor = await w.signIn(Role.Monitor)
+    const page = await monitor.get(url)
+    const formId =
+      /<form id="qr-Q1" method="post" action="\/queries"><input type="hidden" name="subjectId" value="[^"]+"\/><input type="hidden" name="formId" value="([^"]+)"/.exec(
+        page.text,
+      )?.[1]
+    expect(formId).toBeDefined()
+    const raised = await monitor.post('/queries', {
+      subjectId: id,
+      formId: formId ?? '',
+      itemId: 'Q1',
+      text: 'Source says 3',
+      back: `${url}#w-Q1`,
+    })
+    expect(raised.location).toBe(`${url}#w-Q1`)
+    const onField = await coordinator.get(url)
+    expect(onField.text).toMatch(/<fieldset class="field" id="w-Q1"[\s\S]*?Source says 3[\s\S]*?<label for="qa-text-/)
+    const queryId = /id="query-([^"]+)"/.exec(onField.text)?.[1] ?? ''
+    expect(
+      (await coordinator.post(`/queries/${queryId}/answer`, { text: 'Corrected from source', back: url })).status,
+    ).toBe(303)
+    const list = await monitor.get('/queries?status=answered')
+    expect(list.text).toContain('Source says 3')
+    expect(list.text).toContain('answer by coordinator: Corrected from source')
+    const closed = await monitor.follow(
+      await monitor.post(`/queries/${queryId}/close`, { back: '/queries?status=closed' }),
+    )
+    expect(closed.text).toContain('Query closed.')
+    expect(closed.text).toContain('Source says 3')
+  })
+
+  it('refuses an action the role may not take, with the service’s message', async () => {
+    const assessor = await w.signIn(Role.BlindedAssessor)
+    const res = await assessor.follow(
+      await assessor.post('/queries', { subjectId: 'x', text: 'hello', back: '/dashboard' }),
+    )
+    expect(res.text).toContain('The query was not changed: your role may not raise query')
+  })
+})
+
+describe('adverse events', () => {
+  it('reports a serious AE with the protocol’s AE form; the 24-hour clock runs until the sponsor acknowledges', async () => {
+    const id = await randomizedSubject(w.fx, w.fx.actors.coordinator)
+    const form = await coordinator.get(`/subjects/${id}/adverse-events/new`)
+    expect(form.text).toContain('<label for="f-items-term">Adverse event (verbatim term)')
+    expect(form.text).not.toContain('name="items.expectedness"')
+    const missing = await coordinator.post(`/subjects/${id}/adverse-events`, { 'items.term': 'Pneumonia' })
+    expect(missing.status).toBe(422)
+    const reported = await coordinator.follow(
+      await coordinator.post(`/subjects/${id}/adverse-events`, {
+        'items.term': 'Pneumonia',
+        'items.soc': 'Infections and infestations',
+        'items.onset_date': '2026-01-12',
+        'items.ongoing': 'true',
+        'items.grade': '3',
+        'items.serious': 'true',
+        'items.seriousness': ['HOSPITALISATION'],
+        'items.causality': 'UNLIKELY',
+        'items.action': 'not-applicable',
+        'items.outcome': 'recovering',
+        awarenessAt: '2026-01-12T08:00',
+      }),
+    )
+    expect(reported.text).toContain(
+      'Serious adverse event AE 1 reported. The sponsor is notified; the report is due by 2026-01-13 08:00 UTC.',
+    )
+    expect(reported.text).toContain('report due in 24 h')
+    const list = await coordinator.get('/adverse-events?awaiting=1')
+    expect(list.text).toContain('Pneumonia')
+    const sponsor = await w.signIn(Role.Sponsor)
+    const aeId = /\/adverse-events\/([^/"]+)/.exec(reported.text.slice(reported.text.indexOf('<main')))?.[1] ?? ''
+    const acknowledged = await sponsor.follow(await sponsor.post(`/adverse-events/${aeId}/acknowledge`))
+    expect(acknowledged.text).toContain('SAE report acknowledged: the clock is stopped.')
+    expect(acknowledged.text).toMatch(/<span class="badge st-done">reported 2026-01-12 08:00 UTC<\/span>/)
+  })
+})
+
+describe('visits, audit, pharmacy and unblinding', () => {
+  it('records a visit date and shows it done on the calendar', async () => {
+    const id = await randomizedSubject(w.fx, w.fx.actors.coordinator)
+    const res = await coordinator.follow(
+      await coordinator.post(`/subjects/${id}/visits/INF1`, { done: 'yes', date: '2026-01-14' }),
+    )
+    expect(res.text).toContain('Visit recorded.')
+    expect(res.text).toContain('<span class="badge st-done">Done</span>')
+  })
+
+  it('keeps the audit trail from the roles without it', async () => {
+    const assessor = await w.signIn(Role.BlindedAssessor)
+    expect((await assessor.get('/audit')).status).toBe(403)
+    const nav = await assessor.get('/dashboard')
+    expect(nav.text).not.toContain('href="/audit"')
+    expect(nav.text).not.toContain('href="/adverse-events"')
+  })
+
+  it('lets the pharmacist compute and prepare the dose from the recorded weight', async () => {
+    const id = await randomizedSubject(w.fx, w.fx.actors.coordinator)
+    const lotId = await readyForPreparation(w.fx, w.fx.actors.coordinator, id, 80)
+    const pharmacist = await w.signIn(Role.UnblindedPharmacist)
+    const page = await pharmacist.get(`/pharmacy/${id}`)
+    expect(page.text).toContain(`<option value="${lotId}">`)
+    const done = await pharmacist.follow(
+      await pharmacist.post(`/pharmacy/${id}/prepare`, { lotId, infusionDate: '2026-01-13' }),
+    )
+    const view = check(await w.fx.services.subjects.get(w.fx.actors[Role.Statistician], id))
+    const arm = w.fx.protocol.protocol.arms.find(
+      (a) =>
+        !view.allocation?.blinded &&
+        a.id === (view.allocation?.periods[0] as { assignment?: { arm: string } } | undefined)?.assignment?.arm,
+    )
+    expect(arm).toBeDefined()
+    const expected = arm?.dose ? `Dose: ${(arm.dose.perKg * 80).toLocaleString('en-US')} cells` : 'Placebo preparation'
+    expect(done.text).toContain(expected)
+    expect(done.text).toContain(`<dt>Arm</dt><dd>${arm?.label ?? ''}</dd>`)
+  })
+
+  it('breaks the blind for the investigator only after the reason, the password and the confirmation', async () => {
+    const id = await randomizedSubject(w.fx, w.fx.actors.coordinator)
+    expect((await coordinator.get(`/subjects/${id}/unblind`)).status).toBe(403)
+    const investigator = await w.signIn(Role.Investigator)
+    const unconfirmed = await investigator.post(`/subjects/${id}/unblind`, {
+      reason: 'Anaphylaxis, treating physician needs the product',
+      password: TEST_PASSWORD,
+    })
+    expect(unconfirmed.status).toBe(422)
+    const wrong = await investigator.post(`/subjects/${id}/unblind`, {
+      reason: 'Anaphylaxis, treating physician needs the product',
+      password: 'not the password',
+      confirm: 'yes',
+    })
+    expect(wrong.status).toBeGreaterThanOrEqual(400)
+    expect(wrong.text).toContain('The blind was not broken')
+    const ok = await investigator.post(`/subjects/${id}/unblind`, {
+      reason: 'Anaphylaxis, treating physician needs the product',
+      password: TEST_PASSWORD,
+      confirm: 'yes',
+    })
+    expect(ok.status).toBe(200)
+    expect(ok.headers.get('cache-control')).toBe('no-store')
+    const view = check(await w.fx.services.subjects.get(w.fx.actors[Role.Statistician], id))
+    const armLabel = view.allocation && !view.allocation.blinded ? view.allocation.periods[0]?.armLabel : undefined
+    expect(ok.text).toContain(`<strong>Double-blind, placebo-controlled (months 0–6)</strong>: ${armLabel ?? '?'}`)
+    const after = await investigator.get(`/subjects/${id}`)
+    expect(after.text).toContain('The blind was broken for this subject in an emergency.')
+    expect(after.text).not.toContain(armLabel ?? '?')
+  })
+})
