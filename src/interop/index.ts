@@ -84,3 +84,28 @@ export {
   type TabularExport,
 } from './sdtm.ts'
 export { rExport, type RExportOptions } from './r-export.ts'
+export {
+  formKey,
+  joinVisitId,
+  splitVisitId,
+  toSdtmInput,
+  toStudyExtract,
+  SIGNATURE_MEANINGS,
+  type FormProvenance,
+} from './capture-extract.ts'
+export {
+  buildExport,
+  writeExport,
+  ODM_FILE,
+  type BuiltExport,
+  type ExportFormat,
+  type ExportRequest,
+} from './study-export.ts'
+export {
+  loadClinicalData,
+  loadOdmFile,
+  type ClinicalLoadOptions,
+  type ClinicalLoadSummary,
+  type OdmLoadOptions,
+  type OdmLoadResult,
+} from './clinical-import.ts'

@@ -7,6 +7,7 @@
 import { fail, ok, ProblemCode, type ChoiceOption, type ItemDef, type Range, type Result } from '../domain/index.ts'
 import { conditionToText, negateCondition } from './expression-translate.ts'
 import {
+  ADVERSE_EVENT_VISIT,
   ALLOCATION_FORM,
   GROUP_DERIVED,
   GROUP_ITEMS,
@@ -248,6 +249,10 @@ function studyEvents(design: StudyDesign, opts: StudyOptions): EventSpec[] {
   const events: EventSpec[] = p.visits.map((v) => ({ id: v.id, label: v.label, type: 'Scheduled', forms: v.forms }))
   if (p.unscheduledForms.length > 0)
     events.push({ id: UNSCHEDULED_VISIT, label: 'Unscheduled visit', type: 'Unscheduled', forms: p.unscheduledForms })
+  // Adverse events are reported whenever they occur, one repeat of the AE form per event.
+  const aeForms = design.forms.filter((f) => f.instrument === 'AE').map((f) => f.id)
+  if (aeForms.length > 0)
+    events.push({ id: ADVERSE_EVENT_VISIT, label: 'Adverse events', type: 'Common', forms: aeForms })
   if (!opts.blinded)
     events.push({
       id: ALLOCATION_FORM,

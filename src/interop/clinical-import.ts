@@ -1,0 +1,340 @@
+/**
+ * Loads clinical data read from another system (ODM SubjectData, REDCap records) into the study through the
+ * application services: each subject is found by its screening number or screened, each form version is saved
+ * through the form service (validation, derived values, automatic queries, audit), adverse events through the
+ * safety service. Derived values in the file are never loaded: the services compute them, and a file value that
+ * differs is reported.
+ *
+ * All or nothing: the whole file loads in ONE database transaction. The services run over a store whose
+ * `write` joins that transaction, so the first problem anywhere (an invalid value, an unknown form, a locked
+ * study) rolls back everything the file wrote, audit records included.
+ */
+import { basename } from 'node:path'
+import type { Actor } from '../access/index.ts'
+import { createServices, type CaptureDeps, type Services } from '../capture/index.ts'
+import { fail, ok, ProblemCode, type Problem, type Result } from '../domain/index.ts'
+import { compileProtocol } from '../protocol/index.ts'
+import type { Conn, Store } from '../store/index.ts'
+import { joinVisitId } from './capture-extract.ts'
+import type { ImportedAudit, ImportedFormSave, ImportedSubject } from './odm-clinical.ts'
+import { ADVERSE_EVENT_VISIT, ALLOCATION_FORM } from './odm-oids.ts'
+import { ReportCollector, type ImportReport, type ReportEntry } from './import-report.ts'
+import { importOdmFile, type OdmImportOptions } from './odm-import.ts'
+import type { CapturedValue } from './study-extract.ts'
+
+export interface ClinicalLoadOptions {
+  /** Who loads the data: needs `subject.screen`, `form.enter` and `ae.report` at the subjects' sites. */
+  readonly actor: Actor
+  /** The file the data comes from, named in every version's reason. */
+  readonly source: string
+  /** Site of subjects whose file names no (known) site. */
+  readonly site?: string | undefined
+  /** The file's user OIDs → names, for the provenance text. */
+  readonly users?: ReadonlyMap<string, string>
+}
+
+export interface ClinicalLoadSummary {
+  readonly subjectsCreated: number
+  /** Subjects already in the study (matched by screening number), whose forms got new versions. */
+  readonly subjectsMatched: number
+  /** Form instances written (created or given a new version). */
+  readonly forms: number
+  readonly formVersions: number
+  readonly values: number
+  readonly adverseEvents: number
+  readonly skipped: readonly ReportEntry[]
+}
+
+/** The store seen by services that must join an open transaction: `write` runs in it instead of opening one. */
+function joinedStore(store: Store, tx: Conn): Store {
+  return {
+    db: tx.db,
+    dialect: tx.dialect,
+    location: store.location,
+    write: (fn) => fn(tx),
+    migrate: () => store.migrate(),
+    close: () => Promise.resolve(),
+  }
+}
+
+/** Loads every subject of a file in one transaction; any problem loads nothing. */
+export async function loadClinicalData(
+  deps: CaptureDeps,
+  subjects: readonly ImportedSubject[],
+  options: ClinicalLoadOptions,
+): Promise<Result<ClinicalLoadSummary>> {
+  return deps.store.write(async (tx) => {
+    const services = createServices({ ...deps, store: joinedStore(deps.store, tx) })
+    const loader = new SubjectLoader(services, options, deps.clock.now().slice(0, 10), computedIds(deps))
+    for (const subject of subjects) {
+      const r = await loader.load(subject)
+      if (!r.ok) return r
+    }
+    return ok(loader.summary())
+  })
+}
+
+/** Per form of the study's protocol, the ids of its scores and derived values. */
+function computedIds(deps: CaptureDeps): Map<string, Set<string>> {
+  return new Map(
+    compileProtocol(deps.protocol).forms.map((f) => [f.id, new Set([...f.scores, ...f.derived].map((d) => d.id))]),
+  )
+}
+
+/** ISO date of an ODM DateTimeStamp (`2026-01-31T…` or a bare date); undefined for anything else. */
+function dateOf(stamp: string | undefined): string | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2})/.exec(stamp ?? '')
+  return m?.[1]
+}
+
+interface SubjectState {
+  readonly id: string
+  readonly consented: boolean
+  /** Values loaded so far per form instance, to apply partial (Transactional) updates on top. */
+  readonly current: Map<string, Record<string, CapturedValue>>
+  /** AE number in the file → the AE's id once reported. */
+  readonly aeIds: Map<number, string>
+}
+
+class SubjectLoader {
+  private readonly report = new ReportCollector()
+  private readonly touchedForms = new Set<string>()
+  private readonly subjects = new Map<string, SubjectState>()
+  private created = 0
+  private matched = 0
+  private versions = 0
+  private values = 0
+  private aes = 0
+
+  constructor(
+    private readonly services: Services,
+    private readonly options: ClinicalLoadOptions,
+    /** Screening date of subjects whose file gives no date at all (the import's date). */
+    private readonly today: string,
+    /** Per form, the ids TrialDesk computes (instrument scores, derived values). */
+    private readonly computed: ReadonlyMap<string, ReadonlySet<string>>,
+  ) {}
+
+  summary(): ClinicalLoadSummary {
+    return {
+      subjectsCreated: this.created,
+      subjectsMatched: this.matched,
+      forms: this.touchedForms.size,
+      formVersions: this.versions,
+      values: this.values,
+      adverseEvents: this.aes,
+      skipped: this.report.entries(),
+    }
+  }
+
+  async load(subject: ImportedSubject): Promise<Result<true>> {
+    const where = `SubjectData ${subject.subjectKey}`
+    // A Transactional file repeats SubjectData for every change: the subject's state carries over between them.
+    let state = this.subjects.get(subject.subjectKey)
+    if (!state) {
+      const found = await this.subject(subject)
+      if (!found.ok) return prefixed(found, where)
+      state = { ...found.value, current: new Map(), aeIds: new Map() }
+      this.subjects.set(subject.subjectKey, state)
+    }
+    const { id, consented, current, aeIds } = state
+    for (const save of subject.saves) {
+      if (save.formId === ALLOCATION_FORM) {
+        this.report.add(
+          'treatment allocation',
+          'allocations are never imported: subjects are randomized in TrialDesk through its sealed lists',
+        )
+        continue
+      }
+      const visitId = joinVisitId(save.visitId, save.visitRepeatKey)
+      const instance = save.formRepeatKey ?? 1
+      const key = `${visitId}/${save.formId}#${instance}`
+      const isAe = visitId === ADVERSE_EVENT_VISIT
+      if (isAe && !consented) {
+        this.report.add(
+          'adverse event',
+          'not loaded: the subject has no informed consent recorded in TrialDesk (adverse events are collected from consent)',
+        )
+        continue
+      }
+      const { values, derived } = this.split(save.formId, mergedValues(current.get(key), save), save.derived)
+      current.set(key, values)
+      const reason = this.provenance(save.audit)
+      const saved = isAe
+        ? await this.saveAe(id, instance, values, reason, aeIds)
+        : await this.saveForm(id, visitId, save.formId, instance, values, derived, reason)
+      if (!saved.ok) return prefixed(saved, `${where} ${visitId}/${save.formId}#${instance}`)
+      this.touchedForms.add(`${id}/${key}`)
+      this.versions++
+      this.values += Object.keys(values).length
+    }
+    return ok(true)
+  }
+
+  /** The subject with the file's key as screening number: the existing one, or a newly screened one. */
+  private async subject(subject: ImportedSubject): Promise<Result<{ id: string; consented: boolean }>> {
+    const { actor } = this.options
+    const found = await this.services.reads.subjects(actor, { search: subject.subjectKey, limit: 500 })
+    if (!found.ok) return found
+    const existing = found.value.items.find((s) => s.screeningNumber === subject.subjectKey)
+    if (existing) {
+      const view = await this.services.subjects.get(actor, existing.id)
+      if (!view.ok) return view
+      this.matched++
+      return ok({ id: existing.id, consented: view.value.consent !== null })
+    }
+    const siteId = subject.siteId ?? this.options.site
+    if (!siteId)
+      return fail({
+        code: ProblemCode.Required,
+        path: 'site',
+        message: 'the file names no site for this subject: give the site with --site',
+      })
+    const dates = subject.saves.map((s) => dateOf(s.audit?.at)).filter((d): d is string => d !== undefined)
+    const screened = await this.services.subjects.screen(actor, {
+      siteId,
+      screeningNumber: subject.subjectKey,
+      screeningDate: dates.sort()[0] ?? this.today,
+    })
+    if (!screened.ok) return screened
+    this.created++
+    return ok({ id: screened.value.id, consented: false })
+  }
+
+  /**
+   * Entered values apart from the values TrialDesk computes: a file written from a protocol without the
+   * instrument's code (another system, or ODM read back) carries scores as plain items.
+   */
+  private split(
+    formId: string,
+    all: Record<string, CapturedValue>,
+    derived: Readonly<Record<string, number | null>>,
+  ): { values: Record<string, CapturedValue>; derived: Record<string, unknown> } {
+    const computed = this.computed.get(formId)
+    const values: Record<string, CapturedValue> = {}
+    const fileDerived: Record<string, unknown> = { ...derived }
+    for (const [id, v] of Object.entries(all)) {
+      if (computed?.has(id)) fileDerived[id] = v
+      else values[id] = v
+    }
+    return { values, derived: fileDerived }
+  }
+
+  private async saveForm(
+    subjectId: string,
+    visitId: string,
+    formId: string,
+    instance: number,
+    values: Record<string, CapturedValue>,
+    fileDerived: Readonly<Record<string, unknown>>,
+    reason: string,
+  ): Promise<Result<true>> {
+    const saved = await this.services.forms.save(this.options.actor, {
+      subjectId,
+      visitId,
+      formId,
+      instance,
+      values,
+      reason,
+    })
+    if (!saved.ok) return saved
+    // Values the importing user may not see (computed from unblinded-only items) are not compared.
+    const shown = saved.value.form.derived
+    for (const [id, fileValue] of Object.entries(fileDerived)) {
+      if (!(id in shown)) continue
+      if (fileValue !== null && fileValue !== (shown[id] ?? null))
+        this.report.add(
+          `derived value ${formId}.${id}`,
+          `recomputed by TrialDesk; the file held a different value (TrialDesk’s is kept)`,
+        )
+    }
+    return ok(true)
+  }
+
+  /** The first version of an AE number reports the event; later versions are follow-ups. */
+  private async saveAe(
+    subjectId: string,
+    aeNumber: number,
+    values: Record<string, CapturedValue>,
+    reason: string,
+    aeIds: Map<number, string>,
+  ): Promise<Result<true>> {
+    const { actor } = this.options
+    const known = aeIds.get(aeNumber)
+    const r = known
+      ? await this.services.safety.followUp(actor, known, { values, reason })
+      : await this.services.safety.report(actor, subjectId, { values })
+    if (!r.ok) return r
+    if (!known) {
+      aeIds.set(aeNumber, r.value.id)
+      this.aes++
+    }
+    return ok(true)
+  }
+
+  /** Who, when and why the source system recorded, kept in the version's reason. */
+  private provenance(audit: ImportedAudit | undefined): string {
+    const user = audit?.userOid ? (this.options.users?.get(audit.userOid) ?? audit.userOid) : undefined
+    const parts = [`Imported from ${this.options.source}`]
+    if (user || audit?.at)
+      parts.push(`originally saved${user ? ` by ${user}` : ''}${audit?.at ? ` at ${audit.at}` : ''}`)
+    if (audit?.reason) parts.push(`reason: ${audit.reason}`)
+    return parts.join('; ').slice(0, 1000)
+  }
+}
+
+/** A save's values, on top of the instance's previous values when the file sends a partial update. */
+function mergedValues(
+  previous: Readonly<Record<string, CapturedValue>> | undefined,
+  save: ImportedFormSave,
+): Record<string, CapturedValue> {
+  const partial = previous && (save.transactionType === 'Update' || save.transactionType === 'Upsert')
+  const merged: Record<string, CapturedValue> = partial ? { ...previous, ...save.values } : { ...save.values }
+  for (const id of save.removed) delete merged[id]
+  return merged
+}
+
+function prefixed<T>(r: { readonly ok: false; readonly problems: readonly Problem[] }, where: string): Result<T> {
+  return fail(r.problems.map((p) => ({ ...p, path: p.path ? `${where}: ${p.path}` : where })))
+}
+
+export interface OdmLoadOptions extends Omit<ClinicalLoadOptions, 'source' | 'users'> {
+  readonly metadataFile?: string | undefined
+  readonly limits?: OdmImportOptions['limits']
+}
+
+export interface OdmLoadResult {
+  /** What the file holds and what was skipped while mapping it. */
+  readonly report: ImportReport
+  readonly loaded: ClinicalLoadSummary
+}
+
+/**
+ * `trialdesk import odm --db`: reads an ODM file (its own metadata, or `metadataFile`, gives the OID mapping),
+ * maps every SubjectData, then loads them all in one transaction. A file that does not read cleanly, maps no
+ * metadata, or fails anywhere in the services writes nothing.
+ */
+export async function loadOdmFile(
+  deps: CaptureDeps,
+  path: string,
+  options: OdmLoadOptions,
+): Promise<Result<OdmLoadResult>> {
+  const subjects: ImportedSubject[] = []
+  const read = await importOdmFile(path, {
+    ...(options.metadataFile ? { metadataFile: options.metadataFile } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+    onSubject: (s) => void subjects.push(s),
+  })
+  if (!read.ok) return read
+  if (!read.value.mapping)
+    return fail({
+      code: ProblemCode.NotFound,
+      path: '',
+      message: 'the file holds no study metadata (Study/MetaDataVersion) to map its data: give the metadata file',
+    })
+  const users = new Map(
+    read.value.admin.users.map((u) => [u.oid, u.fullName ?? u.displayName ?? u.loginName ?? u.oid] as const),
+  )
+  const loaded = await loadClinicalData(deps, subjects, { ...options, source: basename(path), users })
+  return loaded.ok ? ok({ report: read.value.report, loaded: loaded.value }) : loaded
+}
