@@ -7,6 +7,7 @@ import { registerRandomizationCommands } from './randomization-command.ts'
 import { registerInteropCommands } from './interop-command.ts'
 import { registerPowerCommand } from './power-command.ts'
 import { registerServeCommand } from './serve-command.ts'
+import { registerReportCommands } from './report-command.ts'
 
 /** Every subcommand, in the order `--help` lists them. */
 export const commands: ReadonlyArray<(program: Command) => void> = [
@@ -18,4 +19,5 @@ export const commands: ReadonlyArray<(program: Command) => void> = [
   registerInteropCommands,
   registerPowerCommand,
   registerServeCommand,
+  registerReportCommands,
 ]
