@@ -110,7 +110,6 @@ async function prepare(
     services,
     protocol,
     store,
-    sealKey: sealKey.value,
     clock,
     log,
     sessions: {
@@ -163,7 +162,7 @@ async function bootstrapAdmin(services: Services): Promise<Result<string | null>
  * created with the database. A database that already holds a study never gets a new key silently: its
  * sealed allocations would no longer open.
  */
-async function resolveSealKey(store: Store, cfg: Config): Promise<Result<Buffer>> {
+export async function resolveSealKey(store: Store, cfg: Config): Promise<Result<Buffer>> {
   if (cfg.sealKey) return ok(Buffer.from(cfg.sealKey, 'hex'))
   if (isPostgresUrl(cfg.databaseUrl)) {
     return fail({

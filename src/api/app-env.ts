@@ -21,10 +21,8 @@ export interface ApiDeps {
   readonly services: Services
   /** The protocol version the services capture on (served read-only at `/api/study/protocol`). */
   readonly protocol: ProtocolVersion
-  /** For the audit trail readers and `audit verify`; every change still goes through the services. */
+  /** For `audit verify` (recomputing the chain); every read and change of study data goes through the services. */
   readonly store: Store
-  /** 32-byte seal key: lets unblinded readers open sealed audit values (blinded readers never get a sealer). */
-  readonly sealKey: Uint8Array
   readonly clock: Clock
   readonly log: Logger
   readonly sessions: SessionSettings

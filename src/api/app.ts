@@ -7,15 +7,22 @@ import { secureHeaders } from 'hono/secure-headers'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { ProblemCode } from '../domain/index.ts'
 import type { ApiDeps, AppEnv } from './app-env.ts'
+import { registerAeRoutes } from './ae-routes.ts'
 import { registerAuditRoutes } from './audit-routes.ts'
 import { createAuthKit } from './auth-kit.ts'
 import { registerAuthRoutes } from './auth-routes.ts'
+import { registerFormRoutes } from './form-routes.ts'
 import { errorResponse } from './problem-response.ts'
+import { registerQueryRoutes } from './query-routes.ts'
+import { registerReadRoutes } from './read-routes.ts'
 import { RouteRegistrar, type RouteInfo } from './route-kit.ts'
 import { registerStudyRoutes } from './study-routes.ts'
 import { registerSubjectRoutes } from './subject-routes.ts'
+import { registerSupplyRoutes } from './supply-routes.ts'
+import { registerUnblindingRoutes } from './unblinding-routes.ts'
 import { registerUserRoutes } from './user-routes.ts'
 import { validationHook } from './validation-hook.ts'
+import { registerVisitRoutes } from './visit-routes.ts'
 
 export type App = OpenAPIHono<AppEnv>
 
@@ -95,6 +102,13 @@ export function createApp(deps: ApiDeps): App {
   registerUserRoutes(registrar)
   registerStudyRoutes(registrar)
   registerSubjectRoutes(registrar)
+  registerReadRoutes(registrar)
+  registerVisitRoutes(registrar)
+  registerFormRoutes(registrar)
+  registerQueryRoutes(registrar)
+  registerAeRoutes(registrar)
+  registerSupplyRoutes(registrar)
+  registerUnblindingRoutes(registrar)
   registerAuditRoutes(registrar)
   ROUTES.set(app, registrar.routes)
 

@@ -1,9 +1,8 @@
 import { z } from '@hono/zod-openapi'
-import { Action, seesAllocation } from '../access/index.ts'
-import { readAuditTrail, verifyAuditChain, type AuditReader } from '../audit/index.ts'
+import { Action } from '../access/index.ts'
+import { verifyAuditChain } from '../audit/index.ts'
 import { ok } from '../domain/index.ts'
-import { createSealer, findStudy } from '../store/index.ts'
-import type { RouteRegistrar } from './route-kit.ts'
+import { compact, type RouteRegistrar } from './route-kit.ts'
 import { AuditPageSchema, AuditVerificationSchema } from './schemas.ts'
 
 const Id = z.string().min(1).max(100)
@@ -24,8 +23,7 @@ const AuditQuery = z.strictObject({
  * sealer that opens it. `verify` recomputes the hash chain.
  */
 export function registerAuditRoutes(r: RouteRegistrar): void {
-  const { store, sealKey } = r.deps
-  const sealer = createSealer(sealKey, r.deps.randomBytes)
+  const { store } = r.deps
 
   r.add(
     {
@@ -37,28 +35,7 @@ export function registerAuditRoutes(r: RouteRegistrar): void {
       query: AuditQuery,
       response: AuditPageSchema,
     },
-    async ({ actor, query }) => {
-      const study = await findStudy(store)
-      const blind = study?.unblinded_at
-        ? { status: 'unblinded' as const, at: study.unblinded_at }
-        : { status: 'blinded' as const }
-      const reader: AuditReader = seesAllocation(actor, blind) ? { blinded: false, sealer } : { blinded: true }
-      const page = await readAuditTrail(
-        store,
-        {
-          ...(query.subjectId !== undefined ? { subjectId: query.subjectId } : {}),
-          ...(query.entityType !== undefined ? { entityType: query.entityType } : {}),
-          ...(query.entityId !== undefined ? { entityId: query.entityId } : {}),
-          ...(query.userId !== undefined ? { actorId: query.userId } : {}),
-          ...(query.kind !== undefined ? { kind: query.kind } : {}),
-          ...(query.beforeSeq !== undefined ? { beforeSeq: query.beforeSeq } : {}),
-          siteIds: actor.sites,
-          limit: query.limit,
-        },
-        reader,
-      )
-      return ok(page)
-    },
+    ({ actor, query }) => r.deps.services.reads.auditTrail(actor, compact(query)),
   )
 
   r.add(

@@ -48,6 +48,11 @@ export interface AuthKit {
   ): Promise<Result<SessionInfo>>
   /** Password re-entry for signatures and unblinding (21 CFR 11.200), throttled like sign-in. */
   reauthenticate(c: Context<AppEnv>, password: string): Promise<Result<true>>
+  /**
+   * Runs a service call that re-authenticates itself (signatures, database lock, unblinding) under the same
+   * throttle: refused with 429 when the user has failed too often, a wrong password counted as a failure.
+   */
+  withReauthentication<T>(c: Context<AppEnv>, attempt: () => Promise<Result<T>>): Promise<Result<T>>
   sessionInfo(c: Context<AppEnv>): SessionInfo | undefined
   issueToken(
     actor: Actor,
@@ -236,7 +241,19 @@ export function createAuthKit(deps: AuthKitDeps): AuthKit {
       throttle.record(actor.username, clientAddress(c), nowMs(), valid)
       if (valid) return ok(true)
       await services.auth.recordFailedLogin({ username: actor.username, reason: 're-authentication: wrong password' })
-      return fail({ code: ProblemCode.Forbidden, path: 'password', message: 'the password is not correct' })
+      return fail({ code: ProblemCode.Unauthenticated, path: 'password', message: 'the password is not correct' })
+    },
+
+    async withReauthentication(c, attempt) {
+      const actor = c.var.actor
+      if (!actor) return fail({ code: ProblemCode.Unauthenticated, path: '', message: 'sign in first' })
+      const allowed = await throttled(c, actor.username, 're-authentication')
+      if (!allowed.ok) return allowed
+      const result = await attempt()
+      const wrongPassword =
+        !result.ok && result.problems.some((p) => p.code === ProblemCode.Unauthenticated && p.path === 'password')
+      throttle.record(actor.username, clientAddress(c), nowMs(), !wrongPassword)
+      return result
     },
 
     sessionInfo: (c) => infos.get(c.req.raw),

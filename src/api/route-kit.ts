@@ -33,6 +33,8 @@ export interface RouteSpec<
   readonly response: R
   /** Success status (default 200). */
   readonly status?: 200 | 201
+  /** Media type of the success body when it is not JSON (the handler then answers a Response itself). */
+  readonly produces?: string
 }
 
 type DeepReadonly<T> = T extends (infer U)[]
@@ -68,12 +70,25 @@ export function compact<T extends object>(value: T): Compact<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Compact<T>
 }
 
+/**
+ * Renames the problem paths of a failed Result to the request's field names, e.g. the form validator's
+ * `items.weight` to the body's `values.weight`.
+ */
+export function renamePaths<T>(result: Result<T>, from: string, to: string): Result<T> {
+  if (result.ok) return result
+  const rename = (path: string) =>
+    path === from || path.startsWith(`${from}.`) || path.startsWith(`${from}[`) ? to + path.slice(from.length) : path
+  return { ok: false, problems: result.problems.map((p) => ({ ...p, path: rename(p.path) })) }
+}
+
 /** Route metadata kept beside the app, read by the permission test and the OpenAPI document (`x-access`). */
 export interface RouteInfo {
   readonly method: Method
   readonly path: string
   readonly access: RouteAccess
   readonly hasBody: boolean
+  /** The success status. */
+  readonly status: 200 | 201
 }
 
 /** The statuses every route may answer besides its success, all with the one error body. */
@@ -141,11 +156,20 @@ export class RouteRegistrar {
         ...(spec.body ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } } : {}),
       } as unknown as RouteConfig['request'],
       responses: {
-        [status]: { description: 'success', content: { 'application/json': { schema: spec.response } } },
+        [status]: {
+          description: 'success',
+          content: { [spec.produces ?? 'application/json']: { schema: spec.response } },
+        },
         ...errorResponses,
       },
     } as RouteConfig)
-    this.routes.push({ method: spec.method, path: spec.path, access: spec.access, hasBody: spec.body !== undefined })
+    this.routes.push({
+      method: spec.method,
+      path: spec.path,
+      access: spec.access,
+      hasBody: spec.body !== undefined,
+      status,
+    })
     this.app.openapi(config, (async (c: Context<AppEnv>) => {
       const valid = (c.req.valid as (target: string) => unknown).bind(c.req)
       const result = await handler({

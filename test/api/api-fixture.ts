@@ -4,8 +4,9 @@
  */
 import { createApp, type ApiDeps, type App } from '../../src/api/index.ts'
 import { createLogger, silentLogger } from '../../src/platform/index.ts'
+import type { ProtocolVersion } from '../../src/protocol/index.ts'
 import type { Store } from '../../src/store/index.ts'
-import { createStudyFixture, seededBytes, TEST_PASSWORD, TEST_SEAL_KEY, type StudyFixture } from '../support/index.ts'
+import { createStudyFixture, seededBytes, TEST_PASSWORD, type StudyFixture } from '../support/index.ts'
 
 export interface ApiResponse<T = unknown> {
   readonly status: number
@@ -80,13 +81,20 @@ export interface ApiFixture {
   anonymous(): ApiClient
 }
 
-export async function createApiFixture(store: Store, overrides: Partial<ApiDeps> = {}): Promise<ApiFixture> {
-  const fx = await createStudyFixture(store)
+/** `live: false` leaves randomization go-live to the test (through the API); `protocol` replaces the reference one. */
+export async function createApiFixture(
+  store: Store,
+  overrides: Partial<ApiDeps> = {},
+  options: { live?: boolean; protocol?: ProtocolVersion } = {},
+): Promise<ApiFixture> {
+  const fx = await createStudyFixture(store, {
+    live: options.live ?? true,
+    ...(options.protocol ? { protocol: options.protocol } : {}),
+  })
   const deps: ApiDeps = {
     services: fx.services,
     protocol: fx.protocol,
     store,
-    sealKey: TEST_SEAL_KEY,
     clock: fx.clock,
     log: process.env['TRIALDESK_TEST_LOG'] ? createLogger('debug') : silentLogger,
     sessions: { secureCookies: false, sessionIdleMinutes: 30, sessionAbsoluteHours: 12 },

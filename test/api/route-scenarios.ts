@@ -5,8 +5,9 @@
  */
 import { SYSTEM_ACTOR, type Actor } from '../../src/access/index.ts'
 import { Role } from '../../src/domain/index.ts'
-import { check, eligibleAnswers, TEST_PASSWORD } from '../support/index.ts'
-import type { ApiClient} from './api-fixture.ts';
+import type { ProtocolVersion } from '../../src/protocol/index.ts'
+import { check, eligibleAnswers, referenceProtocol, TEST_PASSWORD } from '../support/index.ts'
+import type { ApiClient } from './api-fixture.ts'
 import { type ApiFixture } from './api-fixture.ts'
 
 export interface PreparedCall {
@@ -20,6 +21,14 @@ export interface PreparedCall {
 }
 
 export type Prepare = (role: Role) => Promise<PreparedCall>
+
+/** The reference protocol with room for a few hundred randomizations per site (the suites randomize many). */
+export function roomyProtocol(): ProtocolVersion {
+  return referenceProtocol((raw) => {
+    ;(raw['study'] as { targetEnrolment: number }).targetEnrolment = 400
+    for (const site of raw['sites'] as { targetEnrolment: number }[]) site.targetEnrolment = 100
+  })
+}
 
 /** Builders of subjects in each state, at MAL (the fixture's site staff work at MAL). */
 export class World {
@@ -78,6 +87,105 @@ export class World {
       check(await this.fx.services.subjects.enterNextPeriod(this.actors.coordinator, id, { date: this.today }))
     }
     return id
+  }
+
+  /** A screened subject with its screening vital signs saved; answers the form instance id. */
+  async savedForm(subjectId?: string): Promise<string> {
+    const id = subjectId ?? (await this.screened())
+    const saved = check(
+      await this.fx.services.forms.save(this.actors.coordinator, {
+        subjectId: id,
+        visitId: 'SCR',
+        formId: 'VITALS',
+        values: { weight: 71.5, sbp: 124, dbp: 78, hr: 72, temp: 36.6 },
+      }),
+    )
+    return saved.form.id
+  }
+
+  async lockedForm(): Promise<string> {
+    const formId = await this.savedForm()
+    check(await this.fx.services.review.lockForm(this.actors['data-manager'], formId))
+    return formId
+  }
+
+  async openQuery(): Promise<string> {
+    const subjectId = await this.screened()
+    return check(
+      await this.fx.services.queries.raise(this.actors.monitor, {
+        subjectId,
+        text: 'please confirm the screening date',
+      }),
+    ).id
+  }
+
+  async closedQuery(): Promise<string> {
+    const id = await this.openQuery()
+    check(await this.fx.services.queries.close(this.actors.monitor, id, { text: 'confirmed on site' }))
+    return id
+  }
+
+  /** Values of the protocol's AE form: a headache, or a pneumonia needing hospitalisation (an SAE). */
+  aeValues(serious: boolean, changes: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+      term: serious ? 'Pneumonia' : 'Headache',
+      soc: serious ? 'Infections and infestations' : 'Nervous system disorders',
+      onset_date: this.today,
+      ongoing: true,
+      grade: serious ? 3 : 1,
+      serious,
+      ...(serious ? { seriousness: ['HOSPITALISATION'] } : {}),
+      causality: 'UNLIKELY',
+      action: 'not-applicable',
+      outcome: 'recovering',
+      ...changes,
+    }
+  }
+
+  async adverseEvent(serious = false): Promise<string> {
+    const subjectId = await this.enrolled()
+    return check(
+      await this.fx.services.safety.report(this.actors.investigator, subjectId, { values: this.aeValues(serious) }),
+    ).id
+  }
+
+  /** Extraction and a manufactured lot for the subject; `released` passes every release criterion. */
+  async lot(subjectId: string, released: boolean): Promise<string> {
+    const { supply } = this.fx.services
+    const actor = this.actors.coordinator
+    const extraction = check(
+      await supply.recordExtraction(actor, subjectId, { date: this.today, tissueGrams: 80 }),
+    ).extractions.at(-1)
+    if (!extraction) throw new Error('no extraction recorded')
+    const lotId = this.unique('LOT-')
+    check(await supply.recordManufacture(actor, subjectId, { lotId, extractionId: extraction.id, date: this.today }))
+    if (released) {
+      const values = {
+        viability: 92,
+        cd_markers: 97,
+        sterility: true,
+        mycoplasma: true,
+        endotoxin: 0.1,
+        karyotype: true,
+      }
+      check(await supply.recordRelease(actor, lotId, { date: this.today, values }))
+    }
+    return lotId
+  }
+
+  /** A randomized subject with a released lot and a prepared dose; answers the subject, lot and preparation code. */
+  async prepared(): Promise<{ subjectId: string; lotId: string; preparationCode: string }> {
+    const subjectId = await this.randomized()
+    const lotId = await this.lot(subjectId, true)
+    const sheet = check(
+      await this.fx.services.supply.prepareDose(this.actors['unblinded-pharmacist'], subjectId, {
+        lotId,
+        infusionDate: this.today,
+        weightKg: 70,
+        weightDate: this.today,
+      }),
+    )
+    return { subjectId, lotId, preparationCode: sheet.preparationCode }
   }
 
   /** A new account (role, MAL for site roles) signed in on its own client. */
@@ -234,6 +342,184 @@ export function scenarios(w: World): Record<string, Prepare> {
       'events',
       () => ({ kind: 'tracheostomy', date: today() }),
     ),
+
+    'GET /api/subjects': () => Promise.resolve({ path: '/api/subjects?status=screening&status=enrolled&limit=5' }),
+    'GET /api/study/dashboard': () => Promise.resolve({ path: `/api/study/dashboard?today=${today()}` }),
+    'GET /api/notifications': () => Promise.resolve({ path: '/api/notifications?unreadOnly=true' }),
+    'POST /api/notifications/{notificationId}/read': async (role) => {
+      // Emergency unblinding notifies the sponsor and the statistician; other roles have nothing to mark.
+      if (role !== Role.Sponsor && role !== Role.Statistician)
+        return { path: '/api/notifications/none/read', body: {}, expect: 404 }
+      check(
+        await w.fx.services.unblinding.emergency(w.actors.investigator, await w.randomized(), {
+          reason: 'anaphylaxis: treating physician needs the arm',
+          password: TEST_PASSWORD,
+        }),
+      )
+      const unread = check(await w.fx.services.reads.notifications(w.actors[role], { unreadOnly: true }))
+      return { path: `/api/notifications/${unread[0]?.id ?? 'none'}/read`, body: {} }
+    },
+    'GET /api/exports/study': () => Promise.resolve({ path: '/api/exports/study' }),
+    'GET /api/exports/redcap-dictionary': () => Promise.resolve({ path: '/api/exports/redcap-dictionary' }),
+
+    'GET /api/subjects/{subjectId}/calendar': async () => ({
+      path: `/api/subjects/${await w.randomized()}/calendar?today=${today()}`,
+    }),
+    'POST /api/subjects/{subjectId}/visits/{visitId}': async () => ({
+      path: `/api/subjects/${await w.screened()}/visits/SCR`,
+      body: { date: today() },
+    }),
+    'GET /api/visits/missing-forms': () => Promise.resolve({ path: '/api/visits/missing-forms?siteId=MAL' }),
+
+    'POST /api/forms': async () => ({
+      path: '/api/forms',
+      body: {
+        subjectId: await w.screened(),
+        visitId: 'SCR',
+        formId: 'VITALS',
+        values: { weight: 68.2, sbp: 118, dbp: 76, hr: 70, temp: 36.8 },
+      },
+    }),
+    'GET /api/forms/{formId}': async () => ({ path: `/api/forms/${await w.savedForm()}` }),
+    'GET /api/forms/{formId}/history': async () => ({ path: `/api/forms/${await w.savedForm()}/history` }),
+    'GET /api/forms/{formId}/items/{itemId}/history': async () => ({
+      path: `/api/forms/${await w.savedForm()}/items/weight/history`,
+    }),
+    'POST /api/forms/{formId}/delete': async () => ({
+      path: `/api/forms/${await w.savedForm()}/delete`,
+      body: { reason: 'entered for the wrong patient' },
+    }),
+    'GET /api/subjects/{subjectId}/forms': async () => {
+      const subjectId = await w.screened()
+      await w.savedForm(subjectId)
+      return { path: `/api/subjects/${subjectId}/forms` }
+    },
+    'POST /api/forms/{formId}/verify': async () => ({ path: `/api/forms/${await w.savedForm()}/verify`, body: {} }),
+    'POST /api/forms/{formId}/sign': async () => ({
+      path: `/api/forms/${await w.savedForm()}/sign`,
+      body: { password: TEST_PASSWORD },
+    }),
+    'POST /api/forms/{formId}/lock': async () => ({ path: `/api/forms/${await w.savedForm()}/lock`, body: {} }),
+    'POST /api/forms/{formId}/unlock': async () => ({
+      path: `/api/forms/${await w.lockedForm()}/unlock`,
+      body: { reason: 'correction after source review' },
+    }),
+    'POST /api/subjects/{subjectId}/sign': async () => ({
+      path: `/api/subjects/${await w.randomized()}/sign`,
+      body: { password: TEST_PASSWORD },
+    }),
+    'POST /api/subjects/{subjectId}/lock': async () => ({
+      path: `/api/subjects/${await w.randomized()}/lock`,
+      body: {},
+    }),
+    // Locking the database would end the suite: the permitted role gets as far as the password check.
+    'POST /api/study/lock': () =>
+      Promise.resolve({ path: '/api/study/lock', body: { password: 'not my password' }, expect: 401 }),
+
+    'POST /api/queries': async () => ({
+      path: '/api/queries',
+      body: { subjectId: await w.screened(), text: 'date of birth missing in source' },
+    }),
+    'GET /api/queries': () => Promise.resolve({ path: '/api/queries?status=open&limit=5' }),
+    'POST /api/queries/{queryId}/answer': async () => ({
+      path: `/api/queries/${await w.openQuery()}/answer`,
+      body: { text: 'corrected in source' },
+    }),
+    'POST /api/queries/{queryId}/close': async () => ({ path: `/api/queries/${await w.openQuery()}/close`, body: {} }),
+    'POST /api/queries/{queryId}/reopen': async () => ({
+      path: `/api/queries/${await w.closedQuery()}/reopen`,
+      body: { text: 'still inconsistent' },
+    }),
+
+    'POST /api/subjects/{subjectId}/adverse-events': async () => ({
+      path: `/api/subjects/${await w.enrolled()}/adverse-events`,
+      body: {
+        values: w.aeValues(false, {
+          term: 'Procedural pain',
+          soc: 'Injury, poisoning and procedural complications',
+          causality: 'PROBABLE',
+        }),
+      },
+    }),
+    'GET /api/subjects/{subjectId}/adverse-events': async () => ({
+      path: `/api/subjects/${await w.enrolled()}/adverse-events`,
+    }),
+    'GET /api/adverse-events': () => Promise.resolve({ path: '/api/adverse-events?serious=true&status=ongoing' }),
+    'GET /api/adverse-events/{aeId}': async () => ({ path: `/api/adverse-events/${await w.adverseEvent()}` }),
+    'POST /api/adverse-events/{aeId}/follow-up': async () => ({
+      path: `/api/adverse-events/${await w.adverseEvent()}/follow-up`,
+      body: {
+        values: w.aeValues(false, { ongoing: false, resolution_date: today(), outcome: 'recovered' }),
+        reason: 'resolved at the week-1 visit',
+      },
+    }),
+    'POST /api/adverse-events/{aeId}/expectedness': async () => ({
+      path: `/api/adverse-events/${await w.adverseEvent(true)}/expectedness`,
+      body: { expected: false },
+    }),
+    'POST /api/adverse-events/{aeId}/acknowledge': async () => ({
+      path: `/api/adverse-events/${await w.adverseEvent(true)}/acknowledge`,
+      body: {},
+    }),
+
+    'GET /api/subjects/{subjectId}/supply': async () => ({
+      path: `/api/subjects/${(await w.prepared()).subjectId}/supply`,
+    }),
+    'POST /api/subjects/{subjectId}/extraction': async () => ({
+      path: `/api/subjects/${await w.screened()}/extraction`,
+      body: { date: today(), tissueGrams: 75 },
+    }),
+    'POST /api/subjects/{subjectId}/lots': async () => {
+      const subjectId = await w.screened()
+      const view = check(
+        await w.fx.services.supply.recordExtraction(w.actors.coordinator, subjectId, {
+          date: today(),
+          tissueGrams: 75,
+        }),
+      )
+      return {
+        path: `/api/subjects/${subjectId}/lots`,
+        body: { lotId: w.unique('LOT-'), extractionId: view.extractions[0]?.id, date: today() },
+      }
+    },
+    'POST /api/lots/{lotId}/release': async () => ({
+      path: `/api/lots/${await w.lot(await w.screened(), false)}/release`,
+      body: {
+        date: today(),
+        values: { viability: 91, cd_markers: 95, sterility: true, mycoplasma: true, endotoxin: 0.2, karyotype: true },
+      },
+    }),
+    'POST /api/subjects/{subjectId}/preparation': async () => {
+      const subjectId = await w.randomized()
+      const lotId = await w.lot(subjectId, true)
+      return {
+        path: `/api/subjects/${subjectId}/preparation`,
+        body: { lotId, infusionDate: today(), weightKg: 72, weightDate: today() },
+      }
+    },
+    'POST /api/subjects/{subjectId}/infusion': async () => {
+      const { subjectId, lotId, preparationCode } = await w.prepared()
+      return {
+        path: `/api/subjects/${subjectId}/infusion`,
+        body: {
+          preparationCode,
+          lotId,
+          date: today(),
+          startedAt: `${today()}T10:00:00.000Z`,
+          endedAt: `${today()}T10:30:00.000Z`,
+          volumeMl: 50,
+          status: 'completed',
+        },
+      }
+    },
+
+    'POST /api/subjects/{subjectId}/unblind': async () => ({
+      path: `/api/subjects/${await w.randomized()}/unblind`,
+      body: { reason: 'severe reaction: the treating physician needs the arm', password: TEST_PASSWORD },
+    }),
+    // End-of-study unblinding waits for database lock: the permitted role passes the password check, then 409.
+    'POST /api/study/unblind': () =>
+      Promise.resolve({ path: '/api/study/unblind', body: { password: TEST_PASSWORD }, expect: 409 }),
 
     'GET /api/audit': () => Promise.resolve({ path: '/api/audit?limit=5' }),
     'GET /api/audit/verify': () => Promise.resolve({ path: '/api/audit/verify' }),
