@@ -7,7 +7,7 @@
  * What the extraction does not carry is left empty and named in `meta.source` (`gaps`): the MedDRA system organ
  * class of adverse events (coded as `Not coded`), and the dose, completion and reaction of an infusion when no
  * INFUSION form was saved for it. Tissue extraction and product release come from the protocol's extraction and
- * release forms when they were captured as forms.
+ * release forms when they were captured as forms (an infused lot counts as released when no release form exists).
  */
 import type { StudyExtract } from '../capture/index.ts'
 import type { IsoDate, ProtocolFile } from '../domain/index.ts'
@@ -463,7 +463,8 @@ function feasibility(
     manufacture_date: str(release?.values['manufacture_date']),
     cell_count: num(release?.values['cell_count']),
     viability: num(release?.values['viability']),
-    released: decision === null ? null : decision === 'passed',
+    // without a release form, a lot that was infused was released; otherwise the decision is unknown
+    released: decision === null ? (infusions.length > 0 ? true : null) : decision === 'passed',
     release_date: str(release?.values['release_date']),
     failure_reason: str(release?.values['failure_reason']),
     first_infusion_date: [...infusions].map((i) => i.date).sort()[0] ?? null,
