@@ -17,22 +17,18 @@ describeEachDialect('forms: versions, reasons, queries, review and locks', ({ di
   let fx: StudyFixture
   let subjectId: string
   let coordinator: Actor, monitor: Actor, investigator: Actor, dataManager: Actor
-  const counts = async () =>
-    Object.fromEntries(
-      await Promise.all(
-        (['form_state', 'form_version', 'data_query', 'query_message', 'audit_log'] as const).map(async (t) => [
-          t,
-          Number(
-            (
-              await store()
-                .db.selectFrom(t)
-                .select((eb) => eb.fn.countAll<number>().as('n'))
-                .executeTakeFirstOrThrow()
-            ).n,
-          ),
-        ]),
-      ),
-    )
+  const TABLES = ['form_state', 'form_version', 'data_query', 'query_message', 'audit_log'] as const
+  const counts = async (): Promise<Record<(typeof TABLES)[number], number>> => {
+    const out = { form_state: 0, form_version: 0, data_query: 0, query_message: 0, audit_log: 0 }
+    for (const t of TABLES) {
+      const row = await store()
+        .db.selectFrom(t)
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow()
+      out[t] = Number(row.n)
+    }
+    return out
+  }
 
   it('a save that fails midway (the audit insert) leaves nothing written', async () => {
     fx = await createStudyFixture(store())
@@ -80,11 +76,11 @@ describeEachDialect('forms: versions, reasons, queries, review and locks', ({ di
     ])
     const after = await counts()
     expect(after).toEqual({
-      form_state: (before['form_state'] ?? 0) + 1,
-      form_version: (before['form_version'] ?? 0) + 1,
-      data_query: (before['data_query'] ?? 0) + 1,
-      query_message: (before['query_message'] ?? 0) + 1,
-      audit_log: (before['audit_log'] ?? 0) + 2,
+      form_state: before.form_state + 1,
+      form_version: before.form_version + 1,
+      data_query: before.data_query + 1,
+      query_message: before.query_message + 1,
+      audit_log: before.audit_log + 2,
     })
   })
 
