@@ -631,3 +631,46 @@ describe('feasibility recomputed by hand', () => {
     )
   })
 })
+
+describe('an endpoint adjusted for its baseline value', () => {
+  it('models the post-baseline values with the baseline as a covariate', () => {
+    const adjusted: ProtocolFile = {
+      ...protocol,
+      endpoints: {
+        ...protocol.endpoints,
+        scores: protocol.endpoints.scores.map((e) => (e.id === 'FVC' ? { ...e, adjustForBaseline: true } : e)),
+      },
+    }
+    const run = runAnalysisPlan(adjusted, data, { ...PLAN_OPTIONS, blinded: false })
+    if (!run.ok) throw new Error(run.problems[0]?.message)
+    const a = run.value.efficacy.analyses.find((x) => x.endpoint === 'FVC' && x.set === 'primary')!
+    expect(a.model?.formula).toBe('value ~ month * arm + base + (1 + month | subject)')
+    const base = new Map(data.adsl.map((s) => [s.subject, s.base['FVC'] ?? null]))
+    const rows = data.adqs.filter(
+      (r) => r.param === 'FVC' && r.period === 'double-blind' && !r.ablfl && r.day > 0 && base.get(r.subject) !== null,
+    )
+    const fit = fitLmm(
+      {
+        columns: {
+          value: rows.map((r) => r.value),
+          month: rows.map((r) => r.month),
+          arm: rows.map((r) => r.arm),
+          subject: rows.map((r) => r.subject),
+          base: rows.map((r) => base.get(r.subject)!),
+        },
+      },
+      {
+        response: 'value',
+        fixed: ['month*arm', 'base'],
+        random: { group: 'subject', slope: 'month' },
+        factorLevels: { arm: ['P', 'D1', 'D2', 'D3'] },
+      },
+    )
+    if (!fit.ok) throw new Error(fit.problems[0]?.message)
+    expect(a.model?.nObs).toBe(rows.length)
+    expect(a.model?.fixed.map((f) => f.term)).toContain('base')
+    a.contrasts.forEach((c) =>
+      near(c.estimate, fit.value.fixed.estimate[fit.value.fixed.terms.indexOf(`month:arm${c.key}`)]!, 1e-8),
+    )
+  })
+})
