@@ -1,3 +1,7 @@
 export * from './distributions.ts'
 export * from './survival/index.ts'
 export * from './lmm/index.ts'
+export * from './data/index.ts'
+export * from './formula/index.ts'
+export * from './tests/index.ts'
+export * from './oracle/index.ts'

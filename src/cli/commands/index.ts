@@ -8,6 +8,7 @@ import { registerInteropCommands } from './interop-command.ts'
 import { registerPowerCommand } from './power-command.ts'
 import { registerServeCommand } from './serve-command.ts'
 import { registerReportCommands } from './report-command.ts'
+import { registerStatsCommands } from './stats-command.ts'
 
 /** Every subcommand, in the order `--help` lists them. */
 export const commands: ReadonlyArray<(program: Command) => void> = [
@@ -20,4 +21,5 @@ export const commands: ReadonlyArray<(program: Command) => void> = [
   registerPowerCommand,
   registerServeCommand,
   registerReportCommands,
+  registerStatsCommands,
 ]

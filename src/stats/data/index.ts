@@ -1,0 +1,3 @@
+export * from './stats-result.ts'
+export * from './columns.ts'
+export * from './csv-reader.ts'
