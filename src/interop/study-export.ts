@@ -17,7 +17,7 @@ import { odmToString, type OdmFileType } from './odm-writer.ts'
 import { rExport } from './r-export.ts'
 import { redcapData, redcapDictionary, redcapEvents } from './redcap-export.ts'
 import { sdtmExport } from './sdtm.ts'
-import { designFromCompiled, type StudyExtract } from './study-extract.ts'
+import { designFromCompiled, visibleExtract, type StudyExtract } from './study-extract.ts'
 
 export type ExportFormat = 'odm' | 'redcap' | 'sdtm' | 'r'
 
@@ -68,7 +68,8 @@ export async function buildExport(
   const withAudit = request.format === 'odm' && (transactional || request.withAudit === true)
   const provenance = withAudit ? await formProvenance(services, actor, source, transactional) : undefined
   if (provenance && !provenance.ok) return provenance
-  const extract = toStudyExtract(source, design, provenance?.value)
+  // Blinded: the design and data without the values that reveal the allocation, for every writer alike.
+  const extract = visibleExtract(toStudyExtract(source, design, provenance?.value))
   const files = writeFiles(source, extract, request, withAudit)
   if (!files.ok) return files
   return ok({

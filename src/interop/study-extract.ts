@@ -181,20 +181,54 @@ export function carriesAllocation(extract: Pick<StudyExtract, 'subjects'>): bool
 }
 
 /**
- * What a blinded extract may show: items that reveal the allocation (`unblindedOnly`, e.g. the total cell dose)
- * are removed from the design and from every saved version. Unblinded extracts are returned unchanged.
+ * The ids a blinded reader may not see in a form: items that reveal the allocation (`unblindedOnly`, e.g. the
+ * total cell dose) and the derived values whose formula reads one of them (e.g. the share of the dose given).
+ */
+export function hiddenIds(form: DesignForm): ReadonlySet<string> {
+  const hidden = new Set(form.items.filter((i) => i.unblindedOnly).map((i) => i.id))
+  if (hidden.size === 0) return hidden
+  // Derived values may chain, so repeat until nothing new is hidden.
+  for (let grew = true; grew;) {
+    grew = false
+    for (const d of form.derived) {
+      if (hidden.has(d.id) || !d.formula) continue
+      const words = new Set(d.formula.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? [])
+      if ([...hidden].some((h) => words.has(h))) {
+        hidden.add(d.id)
+        grew = true
+      }
+    }
+  }
+  return hidden
+}
+
+/**
+ * What a blinded extract may show: the hidden ids of every form (`hiddenIds`) are removed from the design and
+ * from every saved version. Unblinded extracts are returned unchanged.
  */
 export function visibleExtract(extract: StudyExtract): StudyExtract {
   if (!extract.blinded) return extract
-  const hidden = new Map(
-    extract.design.forms.map((f) => [f.id, new Set(f.items.filter((i) => i.unblindedOnly).map((i) => i.id))]),
-  )
+  const hidden = new Map(extract.design.forms.map((f) => [f.id, hiddenIds(f)]))
   if ([...hidden.values()].every((h) => h.size === 0)) return extract
+  const keep = (formId: string) => {
+    const h = hidden.get(formId)
+    return ([k]: [string, unknown]) => !h?.has(k)
+  }
   return {
     ...extract,
     design: {
       ...extract.design,
-      forms: extract.design.forms.map((f) => ({ ...f, items: f.items.filter((i) => !i.unblindedOnly) })),
+      forms: extract.design.forms.map((f) => {
+        const h = hidden.get(f.id)
+        if (!h || h.size === 0) return f
+        return {
+          ...f,
+          items: f.items.filter((i) => !h.has(i.id)),
+          derived: f.derived.filter((d) => !h.has(d.id)),
+          // An edit check that reads a hidden value would reveal it through the query it raises.
+          checks: f.checks.filter((c) => ![...h].some((id) => JSON.stringify(c.when).includes(`"${id}"`))),
+        }
+      }),
     },
     subjects: extract.subjects.map((s) => ({
       ...s,
@@ -207,7 +241,10 @@ export function visibleExtract(extract: StudyExtract): StudyExtract {
             ...f,
             versions: f.versions.map((ver) => ({
               ...ver,
-              values: Object.fromEntries(Object.entries(ver.values).filter(([k]) => !h.has(k))),
+              values: Object.fromEntries(Object.entries(ver.values).filter(keep(f.formId))),
+              ...(ver.derived
+                ? { derived: Object.fromEntries(Object.entries(ver.derived).filter(keep(f.formId))) }
+                : {}),
             })),
           }
         }),
