@@ -117,7 +117,7 @@ function DashboardView(props: {
           </ul>
         </section>
       )}
-      <div class="grid-2">
+      <div class="charts">
         <section class="card" aria-labelledby="recruitment-title">
           <h2 id="recruitment-title">Recruitment by site</h2>
           {raw(bars)}

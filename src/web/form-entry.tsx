@@ -192,7 +192,9 @@ export function ScorePanel(props: { readonly form: CompiledForm; readonly check:
               <dt id={`score-${r.id}-label`}>{r.label}</dt>
               <dd id={`score-${r.id}`} class={i === 0 && form.scores.length > 0 ? 'score-main' : undefined}>
                 {formatScore(check.derived[r.id])}
-                {r.unit && check.derived[r.id] !== null && check.derived[r.id] !== undefined ? ` ${r.unit}` : ''}
+                {r.unit && check.derived[r.id] !== null && check.derived[r.id] !== undefined ? (
+                  <span class="score-unit"> {r.unit}</span>
+                ) : null}
               </dd>
             </>
           ))}

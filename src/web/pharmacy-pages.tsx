@@ -110,46 +110,31 @@ export function PreparationSheetView(props: { prep: PreparationView; web: Web })
   )
 }
 
-function LotTable(props: { supply: SupplyView }) {
+function LotList(props: { supply: SupplyView }) {
   const s = props.supply
   if (s.lots.length === 0) return <p class="muted">No lot manufactured yet.</p>
   return (
-    <div class="table-wrap">
-      <table class="data">
-        <caption>Product lots</caption>
-        <thead>
-          <tr>
-            <th scope="col">Lot</th>
-            <th scope="col">Manufactured</th>
-            <th scope="col">Release</th>
-            <th scope="col">Expires</th>
-          </tr>
-        </thead>
-        <tbody>
-          {s.lots.map((l) => (
-            <tr>
-              <th scope="row">{l.id}</th>
-              <td>{l.manufacturedOn}</td>
-              <td>
-                {l.release ? (
-                  <span class={`badge ${l.release.status === 'passed' ? 'st-done' : 'st-missed'}`}>
-                    {l.release.status === 'passed' ? 'released' : 'failed'} {l.release.date}
-                  </span>
-                ) : (
-                  <span class="badge st-due">awaiting release</span>
-                )}
-                {l.release?.failures.map((f) => (
-                  <div class="muted">
-                    {f.label}: {f.reason}
-                  </div>
-                ))}
-              </td>
-              <td>{l.release?.expiresOn ?? '—'}</td>
-            </tr>
+    <ul class="lots" aria-label="Product lots">
+      {s.lots.map((l) => (
+        <li>
+          <strong>{l.id}</strong>, made {l.manufacturedOn}
+          <br />
+          {l.release ? (
+            <span class={`badge ${l.release.status === 'passed' ? 'st-done' : 'st-missed'}`}>
+              {l.release.status === 'passed' ? 'released' : 'failed release'} {l.release.date}
+            </span>
+          ) : (
+            <span class="badge st-due">awaiting release</span>
+          )}
+          {l.release?.expiresOn ? <span class="muted"> expires {l.release.expiresOn}</span> : null}
+          {l.release?.failures.map((f) => (
+            <div class="muted">
+              {f.label}: {f.reason}
+            </div>
           ))}
-        </tbody>
-      </table>
-    </div>
+        </li>
+      ))}
+    </ul>
   )
 }
 
@@ -261,7 +246,7 @@ function SubjectPharmacy(props: {
                   </li>
                 ))}
               </ul>
-              <LotTable supply={supply} />
+              <LotList supply={supply} />
             </>,
           )}
           {can(actor, Action.SupplyRecord, { siteId: s.siteId }) &&

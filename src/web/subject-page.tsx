@@ -191,7 +191,12 @@ export function Timeline(props: {
 }
 
 /** The next steps this role may take for the subject now. */
-export function SubjectActions(props: { web: Web; actor: Actor; subject: SubjectView }) {
+export function SubjectActions(props: {
+  web: Web
+  actor: Actor
+  subject: SubjectView
+  calendar: VisitCalendar | null
+}) {
   const { actor, subject: s, web } = props
   const site = { siteId: s.siteId }
   const links: { href: string; label: string; cls?: string }[] = []
@@ -418,7 +423,7 @@ export function registerSubjectPage(router: WebRouter, web: Web): void {
             <span class="muted">{web.compiled.protocol.periods.find((p) => p.id === s.currentPeriod)?.label}</span>
           )}
         </div>
-        <SubjectActions web={web} actor={actor} subject={s} />
+        <SubjectActions web={web} actor={actor} subject={s} calendar={cal} />
         <div class="layout-side">
           <div>
             {cal ? (
