@@ -44,6 +44,8 @@ export interface ApiBenchResult {
   readonly p50Ms: number
   readonly p99Ms: number
   readonly saveErrors: number
+  /** The first failed request (status and body), if any. */
+  readonly firstError: string | null
   readonly randomizations: number
   readonly randomizationMs: number
   readonly randomizationErrors: number
@@ -95,7 +97,7 @@ async function signIn(base, username, password) {
   const errors = []
   await Promise.all(jobs.map(async (job, i) => {
     for (let k = 0; ; k++) {
-      const body = job.body === undefined ? undefined : JSON.parse(JSON.stringify(job.body).replaceAll('"__K__"', String(k % 100)))
+      const body = job.body === undefined ? undefined : JSON.parse(JSON.stringify(job.body).replaceAll('"__K__"', String(60 + (k % 40))))
       if (body && k > 0 && job.reason) body.reason = job.reason
       const t = performance.now()
       const r = await call(base, cookies[job.username], job.method, job.path, body)
@@ -300,6 +302,7 @@ async function benchDialect(
         p50Ms: percentile(sorted, 50),
         p99Ms: percentile(sorted, 99),
         saveErrors: saves.errors.length,
+        firstError: saves.errors[0] ?? randomized.errors[0] ?? null,
         randomizations: randomized.latencies.length,
         randomizationMs,
         randomizationErrors: randomized.errors.length,

@@ -112,15 +112,20 @@ export function createApp(deps: ApiDeps): App {
   registerAuditRoutes(registrar)
   ROUTES.set(app, registrar.routes)
 
-  app.doc31('/api/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'TrialDesk API',
-      version: '1',
-      description:
-        'Randomized, blinded, multicentre trials. Errors are `{error: {code, message, field?}}`. Sign in with ' +
-        '`POST /api/auth/login` (session cookie) or send a personal token as `Authorization: Bearer …`.',
-    },
+  // Generated once, at the first request (every route is registered by then), then served from memory.
+  let openApiDocument: unknown
+  app.get('/api/openapi.json', (c) => {
+    openApiDocument ??= app.getOpenAPI31Document({
+      openapi: '3.1.0',
+      info: {
+        title: 'TrialDesk API',
+        version: '1',
+        description:
+          'Randomized, blinded, multicentre trials. Errors are `{error: {code, message, field?}}`. Sign in with ' +
+          '`POST /api/auth/login` (session cookie) or send a personal token as `Authorization: Bearer …`.',
+      },
+    })
+    return c.json(openApiDocument)
   })
 
   app.notFound((c) =>
