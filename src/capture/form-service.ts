@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { Action, seesAllocation, type Actor } from '../access/index.ts'
 import { AuditKind, type AuditChange, type AuditEntry } from '../audit/index.ts'
 import { fail, ok, ProblemCode, type Instant, type IsoDate, type Result } from '../domain/index.ts'
-import { formulaReferences, type DerivedValue, type ItemValue } from '../instruments/index.ts'
+import { formulaReferences, InstrumentId, type DerivedValue, type ItemValue } from '../instruments/index.ts'
 import {
   canonicalJson,
   validateFormEntry,
@@ -12,7 +12,8 @@ import {
   type Query,
 } from '../protocol/index.ts'
 import {
-  findFormState,
+  countAutoQueries,
+  findFormHead,
   findFormStateById,
   findFormVersion,
   fromJson,
@@ -416,7 +417,9 @@ export async function writeFormVersion(
   const { actor, at, subject, key } = w
   const entry = catalogue.forms.get(key.formId)
   if (!entry) return fail({ code: ProblemCode.NotFound, path: 'formId', message: `unknown form "${key.formId}"` })
-  const head = await findFormState(tx, key)
+  // One query for the head and its current data: the save path stays at a handful of statements.
+  const found = await findFormHead(tx, key)
+  const head = found && headOnly(found)
   if (head?.locked_at) return fail({ code: ProblemCode.Locked, path: 'formId', message: 'the form is locked' })
   let reason: string | null = null
   if (head) {
@@ -427,12 +430,14 @@ export async function writeFormVersion(
   const checked = validateFormEntry(
     entry.form,
     w.values,
-    entry.form.instrument ? await entryContext(catalogue, tx, subject, key.visitId, at) : {},
+    entry.form.instrument?.id === InstrumentId.AlsfrsR
+      ? await entryContext(catalogue, tx, subject, key.visitId, at)
+      : {},
   )
   if (!checked.ok) return checked
   const { values: clean, derived, queries } = checked.value
 
-  const previous = head ? await findFormVersion(tx, head.id, head.current_version) : undefined
+  const previous = found?.data && found.derived ? { data: found.data, derived: found.derived } : undefined
   const version = (head?.current_version ?? 0) + 1
   const formStateId = head?.id ?? ctx.newId()
   const row: FormVersionTable = {
@@ -470,6 +475,7 @@ export async function writeFormVersion(
         signed_by: null,
         locked_at: null,
         locked_by: null,
+        open_auto_queries: 0,
       }
   if (head) await updateFormState(tx, head.id, { current_version: version, status: 'entered', last_saved_at: at })
   else await insertFormState(tx, current)
@@ -493,7 +499,16 @@ export async function writeFormVersion(
       reason,
     },
   ]
-  const auto = await reconcileAutoQueries(ctx, tx, actor, at, subject, formStateId, queries, head !== undefined)
+  const auto = await reconcileAutoQueries(
+    ctx,
+    tx,
+    actor,
+    at,
+    subject,
+    formStateId,
+    queries,
+    head?.open_auto_queries ?? 0,
+  )
   entries.push(...auto.entries)
   return ok({
     form: formView(current, row, w.unblinded ? NONE : entry.hidden),
@@ -560,9 +575,9 @@ async function reconcileAutoQueries(
   subject: SubjectTable,
   formStateId: string,
   fired: readonly Query[],
-  existed: boolean,
+  openCount: number,
 ): Promise<{ entries: AuditEntry[]; raised: Query[]; closed: number }> {
-  const open = existed ? await openAutoQueries(tx, formStateId) : []
+  const open = openCount > 0 ? await openAutoQueries(tx, formStateId) : []
   const key = (checkId: string | null, itemId: string | null) => `${checkId ?? ''}|${itemId ?? ''}`
   const firing = new Set(fired.map((q) => key(q.checkId, q.itemId)))
   const already = new Set(open.map((q) => key(q.check_id, q.item_id)))
@@ -583,6 +598,7 @@ async function reconcileAutoQueries(
     entries.push(made.entry)
     raised.push(q)
   }
+  if (raised.length > 0) await countAutoQueries(tx, formStateId, raised.length)
   let closed = 0
   for (const q of open) {
     if (firing.has(key(q.check_id, q.item_id))) continue
@@ -592,6 +608,14 @@ async function reconcileAutoQueries(
     closed++
   }
   return { entries, raised, closed }
+}
+
+function headOnly({
+  data: _data,
+  derived: _derived,
+  ...head
+}: FormStateTable & { data: unknown; derived: unknown }): FormStateTable {
+  return head
 }
 
 function parseValues(text: string): Record<string, ItemValue> {

@@ -3,6 +3,7 @@ import { Action, authorize, type Actor } from '../access/index.ts'
 import { AuditKind, type AuditEntry } from '../audit/index.ts'
 import { fail, ok, ProblemCode, type Instant, type Result, type SiteId } from '../domain/index.ts'
 import {
+  countAutoQueries,
   findFormStateById,
   findQueries,
   findQuery,
@@ -162,6 +163,10 @@ export async function transitionQuery(
 ): Promise<{ entry: AuditEntry; status: QueryStatus }> {
   const status = action === 'answer' ? QueryStatus.Answered : action === 'close' ? QueryStatus.Closed : QueryStatus.Open
   await updateQuery(tx, query.id, { status, updated_at: at }, messageRow(ctx, query.id, action, text, actor, at))
+  const wasClosed = query.status === QueryStatus.Closed
+  if (query.origin === 'auto' && query.form_state_id && wasClosed !== (status === QueryStatus.Closed)) {
+    await countAutoQueries(tx, query.form_state_id, wasClosed ? 1 : -1)
+  }
   const kind =
     action === 'answer' ? AuditKind.QueryAnswered : action === 'close' ? AuditKind.QueryClosed : AuditKind.QueryReopened
   const entry: AuditEntry = {

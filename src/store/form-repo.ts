@@ -21,6 +21,27 @@ export function findFormState(c: Conn, key: FormKey, lock = false): Promise<Form
   return (lock ? forUpdate(c, q) : q).executeTakeFirst()
 }
 
+/** The head of a form instance with its current version's data, in one query (the save path). */
+export function findFormHead(
+  c: Conn,
+  key: FormKey,
+): Promise<(FormStateTable & { data: string | null; derived: string | null }) | undefined> {
+  return c.db
+    .selectFrom('form_state')
+    .leftJoin('form_version', (j) =>
+      j
+        .onRef('form_version.form_state_id', '=', 'form_state.id')
+        .onRef('form_version.version', '=', 'form_state.current_version'),
+    )
+    .selectAll('form_state')
+    .select(['form_version.data', 'form_version.derived'])
+    .where('form_state.subject_id', '=', key.subjectId)
+    .where('form_state.visit_id', '=', key.visitId)
+    .where('form_state.form_id', '=', key.formId)
+    .where('form_state.instance', '=', key.instance)
+    .executeTakeFirst()
+}
+
 export function findFormStateById(c: Conn, id: string): Promise<FormStateTable | undefined> {
   return c.db.selectFrom('form_state').selectAll().where('id', '=', id).executeTakeFirst()
 }
@@ -102,6 +123,15 @@ export function listCurrentFormVersions(
     .orderBy('form_state.visit_id')
     .orderBy('form_state.form_id')
     .orderBy('form_state.instance')
+    .execute()
+}
+
+/** Keeps a form's count of automatic queries that are not closed in step (`delta` ±n). */
+export async function countAutoQueries(c: Conn, formStateId: string, delta: number): Promise<void> {
+  await c.db
+    .updateTable('form_state')
+    .set((eb) => ({ open_auto_queries: eb('open_auto_queries', '+', delta) }))
+    .where('id', '=', formStateId)
     .execute()
 }
 

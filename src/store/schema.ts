@@ -267,6 +267,8 @@ export interface FormStateTable {
   signed_by: string | null
   locked_at: string | null
   locked_by: string | null
+  /** Automatic queries not closed (lets a save skip looking for them when there are none). */
+  open_auto_queries: number
 }
 
 /** Append-only: every save of a form is a new immutable version. */

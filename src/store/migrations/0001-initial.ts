@@ -252,6 +252,7 @@ export const initial: Migration = {
       .addColumn('signed_by', 'text')
       .addColumn('locked_at', 'text')
       .addColumn('locked_by', 'text')
+      .addColumn('open_auto_queries', 'integer', (c) => c.notNull().defaultTo(0))
       .addUniqueConstraint('form_state_instance_uq', ['subject_id', 'visit_id', 'form_id', 'instance'])
       .execute()
     await s.createIndex('form_state_site_ix').on('form_state').column('site_id').execute()
