@@ -4,8 +4,9 @@
  * `docs/results-schema.json`). `trialdesk export analysis` writes the datasets themselves (CSV or JSON with their
  * data dictionary, blinded on request), and `trialdesk export results-schema` the JSON Schema of results.json.
  *
- * The datasets come from a dataset folder (`--data`); the same report is rebuilt bit for bit from the same folder
- * and `--generated-at`.
+ * The datasets come from a dataset folder (`--data`) or from the study database (`--db`: the audited study
+ * extraction, blinded unless `--unblinded`, mapped to analysis datasets). The same report is rebuilt bit for bit
+ * from the same folder and `--generated-at`.
  */
 import type { Command } from 'commander'
 import { readFileSync } from 'node:fs'
@@ -15,6 +16,7 @@ import type { AnalysisDatasets } from '../../analysis/index.ts'
 import {
   applyDataCut,
   blindDatasets,
+  datasetsFromExtract,
   readAnalysisDatasets,
   readSavedProtocol,
   resultsJsonSchema,
@@ -25,11 +27,20 @@ import type { ProtocolFile } from '../../domain/index.ts'
 import { loadProtocolFile, protocolFromData } from '../../protocol/index.ts'
 import { buildReport, DEFAULT_CHROMIUM, printPdf, writeReportFiles } from '../../report/index.ts'
 import { ExitCode, exitWithMessage, exitWithProblems } from '../exit.ts'
+import { CLI_ACTORS, openStudy } from './study-session.ts'
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
 
-interface ReportOptions {
-  readonly data: string
+/** Where the datasets come from: a dataset folder, or the study database through the audited extraction. */
+interface Source {
+  readonly data?: string
+  readonly db?: string
+  readonly protocol?: string
+  readonly unblinded?: boolean
+  readonly confirmUnblinded?: boolean
+}
+
+interface ReportOptions extends Source {
   readonly out: string
   readonly protocol?: string
   readonly blinded?: boolean
@@ -40,22 +51,27 @@ interface ReportOptions {
   readonly generatedAt?: string
 }
 
-interface ExportOptions {
-  readonly data: string
+interface ExportOptions extends Source {
   readonly out: string
   readonly format: string
-  readonly protocol?: string
   readonly blinded?: boolean
   readonly dataCut?: string
 }
 
+/** The options naming where the datasets come from, shared by `report` and `export analysis`. */
+function sourceOptions(command: Command): Command {
+  return command
+    .option('--data <dir>', 'analysis datasets folder (as written by `trialdesk export analysis`)')
+    .option('--db <url>', 'study database (SQLite file or postgres:// URL): analyse the study extraction')
+    .option('--protocol <file>', "protocol file (default: the protocol saved with the datasets, or the study's)")
+    .option('--unblinded', 'with --db: extract with the allocations (acts as the independent statistician)')
+    .option('--confirm-unblinded', 'with --unblinded, while the study is still blinded: I am unblinded staff')
+}
+
 export function registerReportCommands(program: Command): void {
-  program
-    .command('report')
+  sourceOptions(program.command('report'))
     .description('run the statistical analysis plan and write report.html, report.pdf and results.json')
-    .requiredOption('--data <dir>', 'analysis datasets folder (as written by `trialdesk export analysis`)')
     .requiredOption('--out <dir>', 'folder for the report files')
-    .option('--protocol <file>', 'protocol file (default: the protocol.json saved with the datasets)')
     .option('--blinded', 'pool all arms: no efficacy or safety result split by arm (DSMB open session)')
     .option('--data-cut <date>', 'analyse the data as of this ISO date (interim analysis)')
     .option('--no-pdf', 'do not print the PDF (no Chromium needed)')
@@ -63,14 +79,14 @@ export function registerReportCommands(program: Command): void {
     .option('--by <name>', 'who generates the report, stamped on every page')
     .option('--generated-at <instant>', 'timestamp stamped on the report (default: now), to rebuild a report exactly')
     .action(async (opts: ReportOptions) => {
-      const { protocol, datasets } = await loadInputs(opts.data, opts.protocol)
+      const { protocol, datasets } = await loadInputs(opts)
       const run = runAnalysisPlan(protocol, datasets, {
         blinded: opts.blinded === true,
         dataCutDate: opts.dataCut,
         generatedAt: opts.generatedAt ?? new Date().toISOString(),
         software: { name: 'TrialDesk', version: pkg.version },
       })
-      if (!run.ok) exitWithProblems(run.problems, opts.data)
+      if (!run.ok) exitWithProblems(run.problems, opts.data ?? opts.db ?? '')
       const built = buildReport({ results: run.value, datasets, generatedBy: opts.by })
       let pdf: Uint8Array | undefined
       let pdfProblem: string | null = null
@@ -107,7 +123,7 @@ export function registerReportCommands(program: Command): void {
       if (opts.format !== 'csv' && opts.format !== 'json') {
         exitWithMessage(`--format must be csv or json, got "${opts.format}"`, ExitCode.Usage)
       }
-      const { protocol, datasets } = await loadInputs(opts.data, opts.protocol)
+      const { protocol, datasets } = await loadInputs(opts)
       let out: AnalysisDatasets = datasets
       if (opts.dataCut !== undefined) {
         const cut = applyDataCut(out, opts.dataCut)
@@ -141,8 +157,21 @@ export function registerReportCommands(program: Command): void {
     })
 }
 
-/** The datasets of `dir` and the protocol they are analysed under (`--protocol`, else the saved protocol.json). */
-async function loadInputs(
+/** The datasets and the protocol they are analysed under, from `--data` or `--db`. */
+async function loadInputs(source: Source): Promise<{ protocol: ProtocolFile; datasets: AnalysisDatasets }> {
+  if ((source.data === undefined) === (source.db === undefined)) {
+    exitWithMessage(
+      'give the analysis datasets with --data <dir> or the study database with --db <url>',
+      ExitCode.Usage,
+    )
+  }
+  if (source.unblinded && source.db === undefined) exitWithMessage('--unblinded goes with --db', ExitCode.Usage)
+  if (source.confirmUnblinded && !source.unblinded)
+    exitWithMessage('--confirm-unblinded goes with --unblinded', ExitCode.Usage)
+  return source.db !== undefined ? fromDatabase(source.db, source) : fromFolder(source.data as string, source.protocol)
+}
+
+async function fromFolder(
   dir: string,
   protocolFile: string | undefined,
 ): Promise<{ protocol: ProtocolFile; datasets: AnalysisDatasets }> {
@@ -160,4 +189,32 @@ async function loadInputs(
   const parsed = protocolFromData(saved, join(dir, 'protocol.json'))
   if (!parsed.ok) exitWithProblems(parsed.problems, join(dir, 'protocol.json'))
   return { protocol: parsed.value.protocol, datasets: datasets.value }
+}
+
+/** The study extraction (audited; blinded unless --unblinded) mapped to analysis datasets. */
+async function fromDatabase(
+  db: string,
+  source: Source,
+): Promise<{ protocol: ProtocolFile; datasets: AnalysisDatasets }> {
+  const session = await openStudy({ db, protocol: source.protocol, create: false })
+  if (!session.ok) exitWithProblems(session.problems, db)
+  const { services, protocol } = session.value
+  try {
+    const actor = source.unblinded ? CLI_ACTORS.exportUnblinded : CLI_ACTORS.exportBlinded
+    if (source.unblinded && !source.confirmUnblinded) {
+      const study = await services.study.summary(actor)
+      if (!study.ok) exitWithProblems(study.problems, db)
+      if (study.value.unblindedAt === null) {
+        exitWithMessage(
+          'the study is still blinded: an unblinded analysis reveals every allocation; add --confirm-unblinded if you are unblinded staff',
+          ExitCode.Usage,
+        )
+      }
+    }
+    const extract = await services.extractStudy(actor)
+    if (!extract.ok) exitWithProblems(extract.problems, db)
+    return { protocol: protocol.protocol, datasets: datasetsFromExtract(protocol.protocol, extract.value) }
+  } finally {
+    await session.value.close()
+  }
 }
