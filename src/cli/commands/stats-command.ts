@@ -195,6 +195,12 @@ function fmtP(p: number): string {
   return p < 1e-4 ? p.toExponential(2) : String(Number(p.toPrecision(4)))
 }
 
+/** `p = 0.0312` or `p < 2.2e-16`. */
+function pIs(p: number): string {
+  const text = fmtP(p)
+  return text.startsWith('<') ? `p ${text}` : `p = ${text}`
+}
+
 /** A table with a header row; numbers right-aligned, text left-aligned, two spaces between columns. */
 function table(header: readonly string[], rows: readonly (readonly Cell[])[], digits = 4): string {
   const text = rows.map((r) => r.map((c) => fmt(c, digits)))
@@ -216,19 +222,18 @@ function keyValues(pairs: readonly (readonly [string, string])[]): string {
   return pairs.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n') + '\n'
 }
 
-/** JSON with typed arrays as arrays and NaN/±Infinity as null (R's NA). */
+/**
+ * JSON with typed arrays as arrays and NaN/±Infinity as null (R's NA); indented for reading unless it is large
+ * (a million-row survival curve), where one element per line would only bloat it.
+ */
 function toJson(value: unknown): string {
-  return (
-    JSON.stringify(
-      value,
-      (_k, v: unknown) => {
-        if (typeof v === 'number' && !Number.isFinite(v)) return null
-        if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>)
-        return v
-      },
-      2,
-    ) + '\n'
-  )
+  const replacer = (_k: string, v: unknown): unknown => {
+    if (typeof v === 'number' && !Number.isFinite(v)) return null
+    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>)
+    return v
+  }
+  const compact = JSON.stringify(value, replacer)
+  return (compact.length < 200_000 ? JSON.stringify(value, replacer, 2) : compact) + '\n'
 }
 
 function emit(opts: CommonOptions, json: unknown, text: () => string): void {
@@ -715,7 +720,7 @@ function runLogrank(opts: CommonOptions): void {
           return [name, r.n[i] as number, o, e, (o - e) ** 2 / e, (o - e) ** 2 / v]
         }),
       ) +
-      `\n Chisq = ${fmt(r.chisq)} on ${r.df} degrees of freedom, p = ${fmtP(r.pValue)}\n` +
+      `\n Chisq = ${fmt(r.chisq)} on ${r.df} degrees of freedom, ${pIs(r.pValue)}\n` +
       warningLines(r.warnings),
   )
 }
@@ -761,14 +766,11 @@ function runCox(opts: CommonOptions & { readonly ties?: string }): void {
         ? `\nConcordance = ${fmt(fit.concordance.estimate, 3)} (se = ${fmt(fit.concordance.stdErr, 3)})\n`
         : '\n') +
       keyValues([
-        [
-          'Likelihood ratio test',
-          `${fmt(fit.lrTest.statistic)} on ${fit.lrTest.df} df, p = ${fmtP(fit.lrTest.pValue)}`,
-        ],
-        ['Wald test', `${fmt(fit.waldTest.statistic)} on ${fit.waldTest.df} df, p = ${fmtP(fit.waldTest.pValue)}`],
+        ['Likelihood ratio test', `${fmt(fit.lrTest.statistic)} on ${fit.lrTest.df} df, ${pIs(fit.lrTest.pValue)}`],
+        ['Wald test', `${fmt(fit.waldTest.statistic)} on ${fit.waldTest.df} df, ${pIs(fit.waldTest.pValue)}`],
         [
           'Score (logrank) test',
-          `${fmt(fit.scoreTest.statistic)} on ${fit.scoreTest.df} df, p = ${fmtP(fit.scoreTest.pValue)}`,
+          `${fmt(fit.scoreTest.statistic)} on ${fit.scoreTest.df} df, ${pIs(fit.scoreTest.pValue)}`,
         ],
       ]) +
       warningLines(fit.warnings),
@@ -845,7 +847,13 @@ function runLmm(opts: CommonOptions & { readonly ml?: boolean }): void {
       },
     ),
   )
-  const fTests = fit.design.terms.map((term) => valueOf(lmmFTest(fit, term)))
+  // F tests for the terms not contained in an interaction (a marginal term's type-3 test depends on the
+  // coding of the factors it interacts with, so it is not reported).
+  const varsOf = (t: string): string[] => t.split(':')
+  const topTerms = fit.design.terms.filter(
+    (t) => !fit.design.terms.some((u) => u !== t && varsOf(t).every((v) => varsOf(u).includes(v))),
+  )
+  const fTests = topTerms.map((term) => valueOf(lmmFTest(fit, term)))
   const f = fit.fixed
   const re = fit.random
   emit(
@@ -885,7 +893,7 @@ function runLmm(opts: CommonOptions & { readonly ml?: boolean }): void {
           fmtP(f.p[i] as number),
         ]),
       ) +
-      '\nType III F tests (Satterthwaite)\n' +
+      '\nF tests of the highest-order terms (Satterthwaite)\n' +
       table(
         ['', 'NumDF', 'DenDF', 'F value', 'Pr(>F)'],
         fTests.map((t) => [t.term, t.numDf, t.denDf, t.F, fmtP(t.p)]),

@@ -80,14 +80,16 @@ export function parseCsv(bytes: Uint8Array, options: CsvOptions = {}): StatsResu
     for (;;) {
       let start = pos
       let stop: number
-      let quoted = false
+      // Only a quoted field with an escaped quote ("") needs decoding; others are read in place like bare ones.
+      let escaped = false
       if (bytes[pos] === QUOTE) {
-        quoted = true
         const q = scanQuoted(bytes, pos)
         if (q < 0) return statsFail('invalid', source, `line ${line}: a quoted field is not closed`)
         start = pos + 1
         stop = q
         pos = q + 1
+        const inner = bytes.indexOf(QUOTE, start)
+        escaped = inner >= 0 && inner < stop
       } else {
         while (pos < end) {
           const b = bytes[pos] as number
@@ -99,7 +101,9 @@ export function parseCsv(bytes: Uint8Array, options: CsvOptions = {}): StatsResu
       if (field < nFields) {
         const slot = slots[field]
         if (slot) {
-          const switched = quoted ? slot.addText(unquote(decoder.decode(bytes.subarray(start, stop))), row, line) : slot.addBytes(bytes, start, stop, row, line, decoder)
+          const switched = escaped
+            ? slot.addText(unquote(decoder.decode(bytes.subarray(start, stop))), row, line)
+            : slot.addBytes(bytes, start, stop, row, line, decoder)
           // A column turned text after some numbers: re-read its earlier fields as text.
           if (switched) slot.backfill(rereadColumn(bytes, dataStart, field, row, delim, decoder), row)
         }
@@ -326,7 +330,7 @@ class ColumnBuilder {
     return code
   }
 
-  /** Adds an already-decoded (quoted) field; returns true when this made the column switch to text. */
+  /** Adds an already-decoded field (quoted with escapes); returns true when this made the column switch to text. */
   addText(text: string, row: number, line: number): boolean {
     const trimmed = text.trim()
     if (this.codes === null) {
