@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { SYSTEM_ACTOR } from './access/index.ts'
-import { createApp, type App } from './api/index.ts'
+import { createApp, type ApiDeps, type App } from './api/index.ts'
 import { createServices, type Services } from './capture/index.ts'
 import { isPostgresUrl, loadConfig, type Config } from './config/index.ts'
 import { fail, ok, ProblemCode, Role, type Result } from './domain/index.ts'
@@ -22,6 +22,7 @@ import {
 } from './platform/index.ts'
 import { loadProtocolFile } from './protocol/index.ts'
 import { findStudy, openStore, type Store } from './store/index.ts'
+import { mountWeb } from './web/index.ts'
 
 export interface ServeOptions {
   /** SQLite file or postgres:// URL (default: DATABASE_URL, else the embedded SQLite file). */
@@ -106,7 +107,7 @@ async function prepare(
   const admin = await bootstrapAdmin(services)
   if (!admin.ok) return admin
 
-  const app = createApp({
+  const deps: ApiDeps = {
     services,
     protocol,
     store,
@@ -117,7 +118,10 @@ async function prepare(
       sessionIdleMinutes: cfg.sessionIdleMinutes,
       sessionAbsoluteHours: cfg.sessionAbsoluteHours,
     },
-  })
+  }
+  // The JSON API under /api, the web pages beside it on the same app (sharing its session and CSRF middleware).
+  const app = createApp(deps)
+  mountWeb(app, deps)
   const listening = await listen(app, cfg.host, cfg.port)
   const url = `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${listening.port}`
   print(
