@@ -104,6 +104,7 @@ function pagesOf(s: { subjectId: string; aeId: string; formId: string }): readon
     `${base}/visits/INF2/forms/INFUSION`,
     `${base}/randomize`,
     `${base}/next-period`,
+    `${base}/product`,
     `/adverse-events/${s.aeId}`,
     `/forms/${s.formId}/history`,
     `/forms/${s.formId}/fields/Q1`,

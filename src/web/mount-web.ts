@@ -8,6 +8,7 @@ import { registerDashboard } from './dashboard-page.tsx'
 import { registerEnrolmentPages } from './enrolment-pages.tsx'
 import { registerFormPages } from './form-pages.tsx'
 import { registerPharmacyPages } from './pharmacy-pages.tsx'
+import { registerProductPages } from './product-pages.tsx'
 import { registerQueryPages } from './query-pages.tsx'
 import { loadStaticAssets, serveStaticAssets } from './static-assets.ts'
 import { registerSubjectList, registerVisitWorklist } from './subject-list-page.tsx'
@@ -40,6 +41,7 @@ export function mountWeb(app: Hono<AppEnv>, deps: WebDeps): Web {
   registerQueryPages(router, web)
   registerAuditPages(router, web)
   registerPharmacyPages(router, web)
+  registerProductPages(router, web)
   registerUnblindPages(router, web)
   app.route('/', router)
   return web

@@ -317,6 +317,48 @@ describe('visits, audit, pharmacy and unblinding', () => {
     expect(res.text).toContain('<span class="badge st-done">Done</span>')
   })
 
+  it('records the infusion after the bedside check, which dates the visits anchored on it', async () => {
+    const id = await randomizedSubject(w.fx, w.fx.actors.coordinator)
+    const lotId = await readyForPreparation(w.fx, w.fx.actors.coordinator, id)
+    const prep = check(
+      await w.fx.services.supply.prepareDose(w.fx.actors[Role.UnblindedPharmacist], id, {
+        lotId,
+        infusionDate: '2026-01-12',
+      }),
+    )
+    const product = await coordinator.get(`/subjects/${id}/product`)
+    expect(product.text).toContain(`<option value="${prep.preparationCode}">`)
+    expect(product.text).not.toContain(prep.armLabel)
+    const wrongLot = await coordinator.post(`/subjects/${id}/product/infusion`, {
+      preparationCode: prep.preparationCode,
+      lotId: 'LOT-NOT-THIS-ONE',
+      date: '2026-01-12',
+      startedAt: '2026-01-12T09:00',
+      endedAt: '2026-01-12T09:30',
+      volumeMl: '50',
+      status: 'completed',
+      reaction: 'false',
+    })
+    expect(wrongLot.status).toBeGreaterThanOrEqual(400)
+    const recorded = await coordinator.follow(
+      await coordinator.post(`/subjects/${id}/product/infusion`, {
+        preparationCode: prep.preparationCode,
+        lotId,
+        date: '2026-01-12',
+        startedAt: '2026-01-12T09:00',
+        endedAt: '2026-01-12T09:30',
+        volumeMl: '50',
+        status: 'completed',
+        reaction: 'false',
+      }),
+    )
+    expect(recorded.text).toContain('Infusion recorded.')
+    const subject = await coordinator.get(`/subjects/${id}`)
+    expect(subject.text).toMatch(
+      /Week 1 safety<\/a><\/h3><span class="badge st-upcoming">Upcoming<\/span><span class="visit-dates">Target 2026-01-19/,
+    )
+  })
+
   it('keeps the audit trail from the roles without it', async () => {
     const assessor = await w.signIn(Role.BlindedAssessor)
     expect((await assessor.get('/audit')).status).toBe(403)

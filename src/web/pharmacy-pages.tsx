@@ -14,6 +14,7 @@ import { InputField, SelectField, YesNo } from './enrolment-pages.tsx'
 import { Layout } from './layout.tsx'
 import { ErrorPage } from './subject-parts.tsx'
 import { ErrorSummary } from './ui.tsx'
+import { registerSupplyRecording, SupplyRecording } from './product-pages.tsx'
 import type { Web, WebRouter } from './web-deps.ts'
 import {
   actorOf,
@@ -107,34 +108,6 @@ export function PreparationSheetView(props: { prep: PreparationView; web: Web })
         <dd>{p.infusedOn ?? 'not yet'}</dd>
       </dl>
     </section>
-  )
-}
-
-function LotList(props: { supply: SupplyView }) {
-  const s = props.supply
-  if (s.lots.length === 0) return <p class="muted">No lot manufactured yet.</p>
-  return (
-    <ul class="lots" aria-label="Product lots">
-      {s.lots.map((l) => (
-        <li>
-          <strong>{l.id}</strong>, made {l.manufacturedOn}
-          <br />
-          {l.release ? (
-            <span class={`badge ${l.release.status === 'passed' ? 'st-done' : 'st-missed'}`}>
-              {l.release.status === 'passed' ? 'released' : 'failed release'} {l.release.date}
-            </span>
-          ) : (
-            <span class="badge st-due">awaiting release</span>
-          )}
-          {l.release?.expiresOn ? <span class="muted"> expires {l.release.expiresOn}</span> : null}
-          {l.release?.failures.map((f) => (
-            <div class="muted">
-              {f.label}: {f.reason}
-            </div>
-          ))}
-        </li>
-      ))}
-    </ul>
   )
 }
 
@@ -234,121 +207,16 @@ function SubjectPharmacy(props: {
           )}
         </div>
         <div>
-          {section(
-            'lots',
-            'Lot tracking',
-            <>
-              <ul>
-                {supply.extractions.map((e) => (
-                  <li>
-                    Tissue extracted {e.date}: {e.tissueGrams} g{' '}
-                    {e.sufficient ? '(sufficient)' : <strong>(insufficient)</strong>}
-                  </li>
-                ))}
-              </ul>
-              <LotList supply={supply} />
-            </>,
-          )}
-          {can(actor, Action.SupplyRecord, { siteId: s.siteId }) &&
-            section(
-              'record',
-              'Record',
-              <>
-                <details open={props.form === 'extraction'}>
-                  <summary>Tissue extraction</summary>
-                  <form method="post" action={`/pharmacy/${s.id}/extraction`} novalidate>
-                    <ErrorSummary problems={problemsFor('extraction')} />
-                    <InputField
-                      name="date"
-                      label="Date"
-                      type="date"
-                      value={text(props.body, 'date') || todayOf(web.deps.clock.now())}
-                      errors={errors}
-                    />
-                    <InputField
-                      name="tissueGrams"
-                      label={`Adipose tissue (g; at least ${product?.minimumTissueGrams ?? '—'} g needed)`}
-                      inputmode="decimal"
-                      cls="w-narrow"
-                      value={text(props.body, 'tissueGrams')}
-                      errors={errors}
-                    />
-                    <button type="submit">Record extraction</button>
-                  </form>
-                </details>
-                {sufficient.length > 0 && (
-                  <details open={props.form === 'manufacture'}>
-                    <summary>Lot manufactured</summary>
-                    <form method="post" action={`/pharmacy/${s.id}/manufacture`} novalidate>
-                      <ErrorSummary problems={problemsFor('manufacture')} />
-                      <InputField
-                        name="lotId"
-                        label="Lot number"
-                        cls="w-medium"
-                        value={text(props.body, 'lotId')}
-                        errors={errors}
-                      />
-                      <SelectField
-                        name="extractionId"
-                        label="From the extraction of"
-                        options={sufficient.map((e) => ({ value: e.id, label: `${e.date} (${e.tissueGrams} g)` }))}
-                        value={text(props.body, 'extractionId')}
-                        errors={errors}
-                      />
-                      <InputField
-                        name="date"
-                        label="Date of manufacture"
-                        type="date"
-                        value={text(props.body, 'date') || todayOf(web.deps.clock.now())}
-                        errors={errors}
-                      />
-                      <button type="submit">Record lot</button>
-                    </form>
-                  </details>
-                )}
-                {pending.map((l) => (
-                  <details open={props.form === `release-${l.id}`}>
-                    <summary>Release results of lot {l.id}</summary>
-                    <form method="post" action={`/pharmacy/${s.id}/release/${encodeURIComponent(l.id)}`} novalidate>
-                      <ErrorSummary problems={problemsFor(`release-${l.id}`)} />
-                      <InputField
-                        name="date"
-                        label="Date of the release decision"
-                        type="date"
-                        value={text(props.body, 'date') || todayOf(web.deps.clock.now())}
-                        errors={errors}
-                      />
-                      {(product?.releaseCriteria ?? []).map((cr) =>
-                        cr.range ? (
-                          <InputField
-                            name={`values.${cr.id}`}
-                            label={`${cr.label} (${cr.range.min ?? '…'} to ${cr.range.max ?? '…'})`}
-                            inputmode="decimal"
-                            cls="w-narrow"
-                            value={text(props.body, `values.${cr.id}`)}
-                            errors={errors}
-                          />
-                        ) : (
-                          <YesNo
-                            name={`values.${cr.id}`}
-                            legend={cr.label}
-                            value={
-                              text(props.body, `values.${cr.id}`) === ''
-                                ? undefined
-                                : text(props.body, `values.${cr.id}`) === 'true'
-                            }
-                            errors={errors}
-                            yes="Pass"
-                            no="Fail"
-                          />
-                        ),
-                      )}
-                      <button type="submit">Record release results</button>
-                    </form>
-                  </details>
-                ))}
-              </>,
-            )}
+          <SupplyRecording
+            web={web}
+            actor={actor}
+            subject={s}
+            supply={supply}
+            body={props.body}
+            problems={props.problems}
+            form={props.form}
+            base={`/pharmacy/${s.id}`}
+          />
         </div>
       </div>
     </Layout>
@@ -474,46 +342,7 @@ export function registerPharmacyPages(router: WebRouter, web: Web): void {
     return done(c, `/pharmacy/${id}`, `Preparation ${r.value.preparationCode} recorded: ${r.value.content}.`)
   })
 
-  router.post('/pharmacy/:id/extraction', signedIn, only, async (c) => {
-    const body = await formBody(c)
-    const id = c.req.param('id')
-    const r = await services.supply.recordExtraction(actorOf(c), id, {
-      date: text(body, 'date'),
-      tissueGrams: num(body, 'tissueGrams'),
-    })
-    return r.ok ? done(c, `/pharmacy/${id}`, 'Extraction recorded.') : show(c, body, r.problems, 'extraction', null)
-  })
-
-  router.post('/pharmacy/:id/manufacture', signedIn, only, async (c) => {
-    const body = await formBody(c)
-    const id = c.req.param('id')
-    const r = await services.supply.recordManufacture(actorOf(c), id, {
-      lotId: text(body, 'lotId'),
-      extractionId: text(body, 'extractionId'),
-      date: text(body, 'date'),
-    })
-    return r.ok
-      ? done(c, `/pharmacy/${id}`, `Lot ${text(body, 'lotId')} recorded.`)
-      : show(c, body, r.problems, 'manufacture', null)
-  })
-
-  router.post('/pharmacy/:id/release/:lot', signedIn, only, async (c) => {
-    const body = await formBody(c)
-    const id = c.req.param('id')
-    const lot = c.req.param('lot')
-    const values: Record<string, number | boolean> = {}
-    for (const cr of web.compiled.protocol.product?.releaseCriteria ?? []) {
-      const v = text(body, `values.${cr.id}`)
-      if (v === '') continue
-      values[cr.id] = cr.range ? num(body, `values.${cr.id}`) : v === 'true'
-    }
-    const r = await services.supply.recordRelease(actorOf(c), lot, { date: text(body, 'date'), values })
-    if (!r.ok) return show(c, body, r.problems, `release-${lot}`, null)
-    const status = r.value.lots.find((l) => l.id === lot)?.release?.status
-    return done(
-      c,
-      `/pharmacy/${id}`,
-      `Release results recorded: lot ${lot} ${status === 'passed' ? 'released' : 'failed release'}.`,
-    )
-  })
+  registerSupplyRecording(router, web, '/pharmacy/:id', only, (c, body, problems, form) =>
+    show(c, body, problems, form, null),
+  )
 }
