@@ -39,10 +39,11 @@ export class DbSlotStore implements SlotStore {
   ) {}
 
   async takeNextSlot(request: SlotRequest): Promise<Result<SlotGrant>> {
+    const list = this.options.lists.get(request.periodId)
+    // The counter lock first, then the idempotency check: a repeat racing the first request sees its slot.
+    const counter = await this.lockCounter(request)
     const pre = await this.precheck(request)
     if (pre) return pre
-    const list = this.options.lists.get(request.periodId)
-    const counter = await this.lockCounter(request)
     if (!list || !counter) return noList(request)
     const sequence = counter.allocated + 1
     const row = stratumSlots(list, request.stratum)[sequence - 1]
@@ -56,9 +57,9 @@ export class DbSlotStore implements SlotStore {
   }
 
   async takeMinimisedSlot(request: MinimisedSlotRequest, decide: MinimisationDecider): Promise<Result<SlotGrant>> {
+    const counter = await this.lockCounter(request)
     const pre = await this.precheck(request)
     if (pre) return pre
-    const counter = await this.lockCounter(request)
     if (!counter) return noList(request)
     const context = counterContext(request.periodId, request.stratum)
     const counts = counter.sealed_state
