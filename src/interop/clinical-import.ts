@@ -13,7 +13,7 @@ import { basename } from 'node:path'
 import type { Actor } from '../access/index.ts'
 import { createServices, type CaptureDeps, type Services } from '../capture/index.ts'
 import { fail, ok, ProblemCode, type Problem, type Result } from '../domain/index.ts'
-import { compileProtocol } from '../protocol/index.ts'
+import { compileProtocol, validateFormEntry, type CompiledForm } from '../protocol/index.ts'
 import type { Conn, Store } from '../store/index.ts'
 import { joinVisitId } from './capture-extract.ts'
 import type { ImportedAudit, ImportedFormSave, ImportedSubject } from './odm-clinical.ts'
@@ -29,6 +29,12 @@ export interface ClinicalLoadOptions {
   readonly source: string
   /** Site of subjects whose file names no (known) site. */
   readonly site?: string | undefined
+  /**
+   * What a form that fails validation does: `fail` (default) fails the whole file, so nothing is written;
+   * `skip` leaves that form version out and reports it (for legacy data whose source system did not enforce
+   * its own rules), loading the rest.
+   */
+  readonly invalidForms?: 'fail' | 'skip' | undefined
   /** The file's user OIDs → names, for the provenance text. */
   readonly users?: ReadonlyMap<string, string>
 }
@@ -40,6 +46,8 @@ export interface ClinicalLoadSummary {
   /** Form instances written (created or given a new version). */
   readonly forms: number
   readonly formVersions: number
+  /** Form versions left out because they fail validation (`invalidForms: 'skip'` only). */
+  readonly formVersionsSkipped: number
   readonly values: number
   readonly adverseEvents: number
   readonly skipped: readonly ReportEntry[]
@@ -65,20 +73,18 @@ export async function loadClinicalData(
 ): Promise<Result<ClinicalLoadSummary>> {
   return deps.store.write(async (tx) => {
     const services = createServices({ ...deps, store: joinedStore(deps.store, tx) })
-    const loader = new SubjectLoader(services, options, deps.clock.now().slice(0, 10), computedIds(deps))
+    const loader = new SubjectLoader(
+      services,
+      options,
+      deps.clock.now().slice(0, 10),
+      new Map(compileProtocol(deps.protocol).forms.map((f) => [f.id, f])),
+    )
     for (const subject of subjects) {
       const r = await loader.load(subject)
       if (!r.ok) return r
     }
     return ok(loader.summary())
   })
-}
-
-/** Per form of the study's protocol, the ids of its scores and derived values. */
-function computedIds(deps: CaptureDeps): Map<string, Set<string>> {
-  return new Map(
-    compileProtocol(deps.protocol).forms.map((f) => [f.id, new Set([...f.scores, ...f.derived].map((d) => d.id))]),
-  )
 }
 
 /** ISO date of an ODM DateTimeStamp (`2026-01-31T…` or a bare date); undefined for anything else. */
@@ -105,14 +111,15 @@ class SubjectLoader {
   private versions = 0
   private values = 0
   private aes = 0
+  private skippedForms = 0
 
   constructor(
     private readonly services: Services,
     private readonly options: ClinicalLoadOptions,
     /** Screening date of subjects whose file gives no date at all (the import's date). */
     private readonly today: string,
-    /** Per form, the ids TrialDesk computes (instrument scores, derived values). */
-    private readonly computed: ReadonlyMap<string, ReadonlySet<string>>,
+    /** The study's compiled forms by id. */
+    private readonly forms: ReadonlyMap<string, CompiledForm>,
   ) {}
 
   summary(): ClinicalLoadSummary {
@@ -121,6 +128,7 @@ class SubjectLoader {
       subjectsMatched: this.matched,
       forms: this.touchedForms.size,
       formVersions: this.versions,
+      formVersionsSkipped: this.skippedForms,
       values: this.values,
       adverseEvents: this.aes,
       skipped: this.report.entries(),
@@ -159,6 +167,7 @@ class SubjectLoader {
       }
       const { values, derived } = this.split(save.formId, mergedValues(current.get(key), save), save.derived)
       current.set(key, values)
+      if (this.options.invalidForms === 'skip' && !this.valid(save.formId, values)) continue
       const reason = this.provenance(save.audit)
       const saved = isAe
         ? await this.saveAe(id, instance, values, reason, aeIds)
@@ -202,6 +211,25 @@ class SubjectLoader {
   }
 
   /**
+   * The protocol's own validation (`validateFormEntry`, as the form service runs it) ahead of the save, so that
+   * an invalid form can be left out and reported instead of failing the file. Unknown forms are not judged
+   * here: the services refuse them, which fails the file (the protocol does not match).
+   */
+  private valid(formId: string, values: Readonly<Record<string, CapturedValue>>): boolean {
+    const form = this.forms.get(formId)
+    if (!form) return true
+    const checked = validateFormEntry(form, values, { mode: 'final' })
+    if (checked.ok) return true
+    const [first] = checked.problems
+    this.skippedForms++
+    this.report.add(
+      `form ${formId}${first?.path ? ` ${first.path}` : ''}`,
+      `form version not loaded: ${first?.message ?? 'invalid'}`,
+    )
+    return false
+  }
+
+  /**
    * Entered values apart from the values TrialDesk computes: a file written from a protocol without the
    * instrument's code (another system, or ODM read back) carries scores as plain items.
    */
@@ -210,11 +238,12 @@ class SubjectLoader {
     all: Record<string, CapturedValue>,
     derived: Readonly<Record<string, number | null>>,
   ): { values: Record<string, CapturedValue>; derived: Record<string, unknown> } {
-    const computed = this.computed.get(formId)
+    const form = this.forms.get(formId)
+    const computed = new Set(form ? [...form.scores, ...form.derived].map((d) => d.id) : [])
     const values: Record<string, CapturedValue> = {}
     const fileDerived: Record<string, unknown> = { ...derived }
     for (const [id, v] of Object.entries(all)) {
-      if (computed?.has(id)) fileDerived[id] = v
+      if (computed.has(id)) fileDerived[id] = v
       else values[id] = v
     }
     return { values, derived: fileDerived }

@@ -49,6 +49,10 @@ export function registerInteropCommands(program: Command): void {
     .option('--db <url>', 'load the clinical data into the study of this database (SQLite file or postgres:// URL)')
     .option('--protocol <file>', 'with --db: protocol to set up a database that holds no study yet')
     .option('--site <id>', 'with --db: site of subjects whose data names no site')
+    .option(
+      '--skip-invalid-forms',
+      'with --db: leave out (and report) form versions that fail validation instead of loading nothing',
+    )
     .option('--metadata <file>', 'ODM file with the study metadata, when <file> holds clinical data only')
     .option('--report-json <file>', 'also write the import report as JSON')
     .action(async (file: string, opts: OdmImportFlags) => {
@@ -104,6 +108,7 @@ interface OdmImportFlags {
   readonly db?: string
   readonly protocol?: string
   readonly site?: string
+  readonly skipInvalidForms?: boolean
   readonly metadata?: string
   readonly reportJson?: string
 }
@@ -122,6 +127,7 @@ async function loadOdm(file: string, opts: OdmImportFlags): Promise<void> {
       actor: CLI_ACTORS.importer,
       site: opts.site,
       metadataFile: opts.metadata,
+      invalidForms: opts.skipInvalidForms ? 'skip' : 'fail',
     })
     if (!loaded.ok) fail(loaded.problems, file)
     const { report, loaded: l } = loaded.value
@@ -130,7 +136,8 @@ async function loadOdm(file: string, opts: OdmImportFlags): Promise<void> {
     process.stdout.write(formatImportReport({ ...report, skipped: [...report.skipped, ...l.skipped] }))
     process.stdout.write(
       `\nLoaded into ${session.value.store.location}: ${l.subjectsCreated} subject(s) screened, ${l.subjectsMatched} matched, ` +
-        `${l.forms} form(s) with ${l.formVersions} version(s) and ${l.values} value(s), ${l.adverseEvents} adverse event(s)\n`,
+        `${l.forms} form(s) with ${l.formVersions} version(s) and ${l.values} value(s), ${l.adverseEvents} adverse event(s)` +
+        (l.formVersionsSkipped > 0 ? `; ${l.formVersionsSkipped} invalid form version(s) left out\n` : '\n'),
     )
   } finally {
     await session.value.close()
