@@ -9,6 +9,8 @@ import { registerPowerCommand } from './power-command.ts'
 import { registerServeCommand } from './serve-command.ts'
 import { registerReportCommands } from './report-command.ts'
 import { registerStatsCommands } from './stats-command.ts'
+import { registerDemoCommand } from './demo-command.ts'
+import { registerStartCommand } from './start-command.ts'
 
 /** Every subcommand, in the order `--help` lists them. */
 export const commands: ReadonlyArray<(program: Command) => void> = [
@@ -22,4 +24,6 @@ export const commands: ReadonlyArray<(program: Command) => void> = [
   registerServeCommand,
   registerReportCommands,
   registerStatsCommands,
+  registerDemoCommand,
+  registerStartCommand,
 ]

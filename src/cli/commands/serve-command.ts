@@ -11,15 +11,14 @@ interface ServeFlags {
 }
 
 /**
- * `trialdesk serve [--db FILE | DATABASE_URL] [--port N] [--host H] [--protocol FILE] [--go-live]` (alias
- * `start`, for `npm start`): the web app and JSON API on the embedded SQLite by default. On first start it
+ * `trialdesk serve [--db FILE | DATABASE_URL] [--port N] [--host H] [--protocol FILE] [--go-live]`: the web
+ * app and JSON API on the embedded SQLite by default. On first start it
  * creates the schema, loads the protocol and creates the administrator account (password printed once).
  * SIGINT/SIGTERM stop it gracefully: open requests finish, the database closes.
  */
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .alias('start')
     .description('run the TrialDesk server (web app and JSON API; OpenAPI document at /api/openapi.json)')
     .option(
       '--db <url>',
