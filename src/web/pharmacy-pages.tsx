@@ -10,7 +10,7 @@ import { Action, can, type Actor } from '../access/index.ts'
 import type { AppEnv } from '../api/index.ts'
 import type { PreparationView, SubjectListItem, SubjectView, SupplyView } from '../capture/index.ts'
 import type { Problem } from '../domain/index.ts'
-import { InputField, SelectField, YesNo } from './enrolment-pages.tsx'
+import { InputField, SelectField } from './enrolment-pages.tsx'
 import { Layout } from './layout.tsx'
 import { ErrorPage } from './subject-parts.tsx'
 import { ErrorSummary } from './ui.tsx'
@@ -123,10 +123,7 @@ function SubjectPharmacy(props: {
 }) {
   const { web, actor, subject: s, supply } = props
   const errors = byField(props.problems)
-  const product = web.compiled.protocol.product
   const released = supply.lots.filter((l) => l.release?.status === 'passed')
-  const pending = supply.lots.filter((l) => l.release === null)
-  const sufficient = supply.extractions.filter((e) => e.sufficient)
   const problemsFor = (form: string) => (props.form === form ? props.problems : [])
   const period = web.compiled.protocol.periods.find((p) => p.id === s.currentPeriod)
   const prepared = supply.preparations.some((p) => p.periodId === s.currentPeriod)
