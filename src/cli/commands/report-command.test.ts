@@ -8,10 +8,12 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AnalysisResults, resultsJsonSchema } from '../../analysis/index.ts'
+import { openStudy } from './study-session.ts'
 
 const ROOT = resolve(import.meta.dirname, '../../..')
 const FIXTURE = 'test/fixtures/analysis/admsc-40'
 const OUT = mkdtempSync(join(tmpdir(), 'trialdesk-report-'))
+const DB = join(OUT, 'study.sqlite')
 
 interface Run {
   readonly code: number
@@ -36,7 +38,11 @@ const runs: Record<string, Run> = {}
 const STAMP = '2031-01-15T09:30:00.000Z'
 
 beforeAll(async () => {
-  const [open, again, blinded, exported, schema, badFormat, noData] = await Promise.all([
+  // a study database as `trialdesk serve` sets one up: the study on the reference protocol, nobody screened yet
+  const study = await openStudy({ db: DB, protocol: resolve(ROOT, 'protocols/admsc-als.yaml'), create: true })
+  if (!study.ok) throw new Error(study.problems[0]?.message)
+  await study.value.close()
+  const [open, again, blinded, exported, schema, badFormat, noData, bothSources] = await Promise.all([
     trialdesk(
       'report',
       '--data',
@@ -76,9 +82,15 @@ beforeAll(async () => {
     trialdesk('export', 'results-schema', '--out', join(OUT, 'schema.json')),
     trialdesk('export', 'analysis', '--data', FIXTURE, '--out', join(OUT, 'x'), '--format', 'xlsx'),
     trialdesk('report', '--data', join(OUT, 'nowhere'), '--out', join(OUT, 'y'), '--no-pdf'),
+    trialdesk('report', '--data', FIXTURE, '--db', join(OUT, 'x.sqlite'), '--out', join(OUT, 'z'), '--no-pdf'),
   ])
-  Object.assign(runs, { open, again, blinded, exported, schema, badFormat, noData })
-}, 120_000)
+  Object.assign(runs, { open, again, blinded, exported, schema, badFormat, noData, bothSources })
+  const [fromDb, unconfirmed] = await Promise.all([
+    trialdesk('report', '--db', DB, '--out', join(OUT, 'db'), '--no-pdf'),
+    trialdesk('report', '--db', DB, '--out', join(OUT, 'db2'), '--no-pdf', '--unblinded'),
+  ])
+  Object.assign(runs, { fromDb, unconfirmed })
+}, 180_000)
 afterAll(() => rmSync(OUT, { recursive: true, force: true }))
 
 describe('trialdesk report', () => {
@@ -106,9 +118,25 @@ describe('trialdesk report', () => {
     expect(results.groups.map((g) => g.key)).toEqual(['BLINDED'])
   })
 
+  it('--db: analyses the audited study extraction of the database, blinded by default', () => {
+    expect(runs['fromDb']).toMatchObject({ code: 0, stderr: '' })
+    expect(runs['fromDb']?.stdout).toMatch(
+      /^ADMSC-ALS: blinded report, data cut \d{4}-\d{2}-\d{2}, 0 randomized, 0\/30 efficacy/,
+    )
+    const results = AnalysisResults.parse(JSON.parse(readFileSync(join(OUT, 'db', 'results.json'), 'utf8')))
+    expect(results.provenance).toMatchObject({ blinded: true, studyId: 'ADMSC-ALS' })
+    expect(results.provenance.dataSource).toMatch(/^study extraction [0-9a-f]{12} of /)
+    expect(runs['unconfirmed']?.code).toBe(2)
+    expect(runs['unconfirmed']?.stderr).toContain('the study is still blinded')
+  })
+
   it('fails with the folder and the problem when the datasets are missing', () => {
     expect(runs['noData']?.code).toBe(2)
     expect(runs['noData']?.stderr).toMatch(/nowhere: .*folder not found/)
+    expect(runs['bothSources']).toMatchObject({
+      code: 2,
+      stderr: 'trialdesk: give the analysis datasets with --data <dir> or the study database with --db <url>\n',
+    })
   })
 })
 
