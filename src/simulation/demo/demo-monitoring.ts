@@ -226,13 +226,14 @@ export async function closeOutSites(world: DemoWorld, day: number): Promise<void
 }
 
 /**
- * The sponsor's safety desk acknowledges a serious adverse event a few hours after the report (stopping the
+ * The sponsor's safety desk acknowledges a serious adverse event within hours of the report (stopping the
  * 24-hour clock) and, the next working day, assesses its expectedness against the reference safety information.
  */
 export function acknowledgeLater(world: DemoWorld, sae: AdverseEventView, r: Rng): void {
   const reportedAt = Date.parse(world.clock.now())
   const startMs = Date.parse(instantOf(world, 0, 0))
-  const ackMinute = Math.round((reportedAt - startMs) / 60_000) + 60 * (1 + r.int(16)) + r.int(60)
+  // The safety desk reads the notification within a few hours; a report that arrived late stays late.
+  const ackMinute = Math.round((reportedAt - startMs) / 60_000) + 20 + r.int(280)
   world.agenda.add({ day: 0, minute: ackMinute }, async () => {
     const ack = must(await world.services.safety.acknowledge(world.team.sponsor, sae.id), 'acknowledging an SAE')
     world.tally.counts.saesAcknowledged++

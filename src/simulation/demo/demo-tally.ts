@@ -141,6 +141,7 @@ export class DemoTally {
       ventilations: randomized.filter((s) => s.ventilation !== null).length,
       withdrawals,
       withdrawnByArm: count((s) => s.withdrawal !== null),
+      withdrawnAliveByArm: count((s) => s.withdrawal !== null && s.deathDate === null),
       completed: randomized.filter((s) => s.completed).length,
     }
   }
@@ -161,5 +162,7 @@ export interface DemoDisposition {
   readonly ventilations: number
   readonly withdrawals: Readonly<Record<string, number>>
   readonly withdrawnByArm: Readonly<Record<string, number>>
+  /** Withdrawn and not known to have died by the data cut (a later death makes the subject count as died). */
+  readonly withdrawnAliveByArm: Readonly<Record<string, number>>
   readonly completed: number
 }
