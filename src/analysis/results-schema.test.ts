@@ -21,7 +21,7 @@ beforeAll(async () => {
 })
 
 describe('results.json schema', () => {
-  it('the committed document is the schema generated from the declaration (regenerate with `trialdesk report schema`)', () => {
+  it('the committed document is the schema generated from the declaration (regenerate with `trialdesk export results-schema --out docs/results-schema.json` and prettier)', () => {
     expect(JSON.parse(readFileSync(DOC, 'utf8'))).toEqual(resultsJsonSchema())
   })
 
