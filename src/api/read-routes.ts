@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { z } from '@hono/zod-openapi'
 import { Action } from '../access/index.ts'
 import { ok } from '../domain/index.ts'
+import { DATASET_NAMES, datasetsFromExtract, serializeAnalysisDatasets } from '../analysis/index.ts'
 import { designFromProtocol, redcapDictionary } from '../interop/index.ts'
 import { DashboardSchema, NotificationsSchema, SubjectPageSchema } from './capture-schemas.ts'
 import { compact, type RouteRegistrar } from './route-kit.ts'
@@ -148,6 +149,36 @@ export function registerReadRoutes(r: RouteRegistrar): void {
       if (!recorded.ok) return recorded
       c.header('Content-Disposition', 'attachment; filename="redcap-dictionary.csv"')
       return c.body(csv, 200, { 'Content-Type': 'text/csv; charset=utf-8' })
+    },
+  )
+  r.add(
+    {
+      method: 'get',
+      path: '/api/exports/analysis/{dataset}',
+      access: Action.ExportBlinded,
+      tag: 'exports',
+      summary:
+        'An ADaM-like analysis dataset (ADSL, ADQS, ADTTE, ...) as CSV or JSON; blinded unless you see allocations',
+      description: 'Built from the study extraction, which is audited with its content hash.',
+      params: z.strictObject({ dataset: z.enum(DATASET_NAMES) }),
+      query: z.strictObject({ format: z.enum(['csv', 'json']).default('csv') }),
+      response: z.string(),
+      produces: 'text/csv',
+    },
+    async ({ c, actor, params, query }) => {
+      const extract = await r.deps.services.extractStudy(actor)
+      if (!extract.ok) return extract
+      const protocol = r.deps.protocol.protocol
+      const files = serializeAnalysisDatasets(datasetsFromExtract(protocol, extract.value), {
+        format: query.format,
+        protocol,
+      })
+      const name = `${params.dataset}.${query.format}`
+      const file = files.find((f) => f.name === name)
+      if (!file) throw new Error(`the analysis datasets have no ${name}`)
+      c.header('Content-Disposition', `attachment; filename="${name}"`)
+      const type = query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json'
+      return c.body(file.content, 200, { 'Content-Type': type })
     },
   )
 }

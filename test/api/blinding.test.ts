@@ -33,6 +33,8 @@ const STUDY_WIDE: Record<string, string> = {
   'GET /api/notifications': 'role notifications',
   'GET /api/visits/missing-forms': 'site work list; compared per patient through the calendar',
   'GET /api/exports/redcap-dictionary': 'the protocol’s forms',
+  'GET /api/exports/analysis/{dataset}':
+    'study-wide datasets: the four patients’ ADSL rows are compared in their own test',
   'GET /api/audit/verify': 'chain check',
 }
 
@@ -255,6 +257,29 @@ describeEachDialect('api: blinded roles cannot tell arms apart', ({ store }) => 
       if (!seen.every((s) => isDeepStrictEqual(s, seen[0]))) differing.push(`${label}: ${JSON.stringify(seen)}`)
     }
     expect(differing).toEqual([])
+  })
+
+  it('gives blinded roles analysis datasets whose rows for the four patients are the same (unblinded: not)', async () => {
+    const rowsOf = async (client: ApiClient) => {
+      const res = await client.get<{ subject: string }[]>('/api/exports/analysis/adsl?format=json')
+      expect(res.status).toBe(200)
+      return patients.map((p) =>
+        mask(
+          res.body.find((r) => r.subject === p.id || r.subject === screeningNumbers.get(p.id)),
+          everyone,
+        ),
+      )
+    }
+    for (const role of [Role.Sponsor, Role.DataManager]) {
+      const client = clients.get(role)
+      if (!client) throw new Error(`no client for ${role}`)
+      const rows = await rowsOf(client)
+      expect(rows[0], role).toBeDefined()
+      expect(new Set(rows.map((r) => JSON.stringify(r))).size, role).toBe(1)
+    }
+    const statistician = clients.get(Role.Statistician)
+    if (!statistician) throw new Error('no statistician')
+    expect(new Set((await rowsOf(statistician)).map((r) => JSON.stringify(r))).size).toBeGreaterThan(1)
   })
 
   it('lets the unblinded roles see the difference (negative control)', async () => {

@@ -361,6 +361,7 @@ export function scenarios(w: World): Record<string, Prepare> {
     },
     'GET /api/exports/study': () => Promise.resolve({ path: '/api/exports/study' }),
     'GET /api/exports/redcap-dictionary': () => Promise.resolve({ path: '/api/exports/redcap-dictionary' }),
+    'GET /api/exports/analysis/{dataset}': () => Promise.resolve({ path: '/api/exports/analysis/adsl?format=csv' }),
 
     'GET /api/subjects/{subjectId}/calendar': async () => ({
       path: `/api/subjects/${await w.randomized()}/calendar?today=${today()}`,
