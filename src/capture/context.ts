@@ -1,5 +1,5 @@
 import { randomBytes as cryptoRandomBytes } from 'node:crypto'
-import type { z } from 'zod'
+import { z } from 'zod'
 import { authorize, seesAllocation, type Action, type Actor, type StudyBlindState } from '../access/index.ts'
 import { appendAudit, type AuditEntry } from '../audit/index.ts'
 import {
@@ -84,6 +84,9 @@ export function createContext(deps: CaptureDeps): Ctx {
     lists: undefined,
   }
 }
+
+/** A calendar date in service input (`2026-01-31`). */
+export const IsoDateInput = z.iso.date('must be an ISO date such as 2026-01-31').transform((d) => d as IsoDate)
 
 /** The calendar date of an instant (UTC). */
 export const dateOf = (at: Instant): IsoDate => at.slice(0, 10) as IsoDate

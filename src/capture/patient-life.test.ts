@@ -21,11 +21,8 @@ import {
   passingRelease,
   spirometry,
   vitals,
-  TEST_PASSWORD,
   type StudyFixture,
 } from '../../test/support/index.ts'
-
-const DAY = 86_400_000
 
 describeEachDialect('the life of a patient', ({ store }) => {
   let fx: StudyFixture
@@ -33,6 +30,8 @@ describeEachDialect('the life of a patient', ({ store }) => {
   /** The two patients followed: one randomized to placebo, one to an active dose. */
   const followed: { placebo?: string; active?: string } = {}
   const lots = new Map<string, string>()
+  /** Every patient screened at MAL, in screening order. */
+  let screened: string[] = []
   let lastSeq = 0
 
   /** Audit kinds appended since the last call, for one subject (or any subject). */
@@ -95,13 +94,12 @@ describeEachDialect('the life of a patient', ({ store }) => {
     // ALSFRS-R derived scores are stored with the values: 9 items at 4 and 3 at 3 → 45; ΔFS = 3 points over the months since onset.
     expect(alsfrsForm?.derived).toMatchObject({ total: 45, bulbar: 12, respiratory: 9 })
     expect(alsfrsForm?.derived['deltaFS']).toBeCloseTo(3 / (317 / 30.4375), 6)
-    ;(globalThis as { __ids?: string[] }).__ids = ids
+    screened = ids
   })
 
   it('extracts tissue, manufactures and releases a lot for every patient, whatever the arm', async () => {
-    const ids = (globalThis as { __ids?: string[] }).__ids ?? []
     setDay('2026-01-26')
-    for (const id of ids) {
+    for (const id of screened) {
       check(await fx.services.visits.record(coordinator, id, 'EXT', { date: '2026-01-26' }))
       await save(coordinator, id, 'EXT', 'EXTRACT', extraction('2026-01-26'))
       const supply = check(
@@ -126,9 +124,8 @@ describeEachDialect('the life of a patient', ({ store }) => {
   })
 
   it('enrols and randomizes at baseline; the pharmacist sees the arm, the site does not', async () => {
-    const ids = (globalThis as { __ids?: string[] }).__ids ?? []
     setDay('2026-03-02')
-    for (const id of ids) {
+    for (const id of screened) {
       check(await fx.services.visits.record(coordinator, id, 'BL', { date: '2026-03-02' }))
       await save(coordinator, id, 'BL', 'VITALS', vitals(72.4))
       check(
@@ -440,5 +437,3 @@ function mask(value: unknown, subject: { readonly id: string; readonly screening
     .replace(/"(seq|nextBeforeSeq)":\d+/g, '"$1":0')
   return JSON.parse(text)
 }
-
-export { DAY, TEST_PASSWORD }

@@ -1,16 +1,7 @@
 import { z } from 'zod'
-import { Action, authorize, type Action as ActionT, type Actor } from '../access/index.ts'
+import { Action, authorize, type Actor } from '../access/index.ts'
 import { AuditKind, type AuditChange, type AuditEntry } from '../audit/index.ts'
-import {
-  fail,
-  ok,
-  ProblemCode,
-  SurvivalEvent,
-  type Instant,
-  type IsoDate,
-  type Result,
-  type SiteId,
-} from '../domain/index.ts'
+import { fail, ok, ProblemCode, SurvivalEvent, type Instant, type Result, type SiteId } from '../domain/index.ts'
 import { subjectLevels } from '../randomization/index.ts'
 import {
   countSubjectsAtSite,
@@ -28,6 +19,7 @@ import {
 import { enterPeriod, openPeriods } from './allocation.ts'
 import {
   audit,
+  IsoDateInput,
   dateOf,
   parse,
   requireOpen,
@@ -40,7 +32,6 @@ import {
 } from './context.ts'
 import { EligibilityRecord, SubjectStatus, subjectView, type SubjectView } from './subject-view.ts'
 
-const IsoDateInput = z.iso.date('must be an ISO date such as 2026-01-31').transform((d) => d as IsoDate)
 const Reason = z.string().trim().min(1).optional()
 
 const Screen = z.strictObject({
@@ -119,7 +110,7 @@ export function subjectService(ctx: Ctx): SubjectService {
   /** Loads the subject for `action` with its row lock, refuses locked data, runs `work`, and answers the new view. */
   async function change(
     actor: Actor,
-    action: ActionT,
+    action: Action,
     subjectId: string,
     work: Work<AuditEntry[]>,
   ): Promise<Result<SubjectView>> {
@@ -456,9 +447,9 @@ export function subjectService(ctx: Ctx): SubjectService {
             message: `period ${next.id} is not entered from ${s.current_period}`,
           })
         }
-        const periods = openPeriods(ctx, await listSubjectPeriods(tx, s.id))
-        const previous = periods.at(-1)?.assignment
-        if (previous && parsed.value.date < (periods.at(-1)?.row.start_date ?? '')) {
+        const last = openPeriods(ctx, await listSubjectPeriods(tx, s.id)).at(-1)
+        const previous = last?.assignment
+        if (last && parsed.value.date < last.row.start_date) {
           return fail({
             code: ProblemCode.Invalid,
             path: 'date',

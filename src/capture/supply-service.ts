@@ -40,6 +40,7 @@ import { openPeriods } from './allocation.ts'
 import { writeFormVersion, type FormCatalogue } from './form-service.ts'
 import {
   audit,
+  IsoDateInput,
   dateOf,
   parse,
   requireOpen,
@@ -50,7 +51,6 @@ import {
   type StudyState,
 } from './context.ts'
 
-const IsoDateInput = z.iso.date('must be an ISO date such as 2026-01-31')
 const Extraction = z.strictObject({ date: IsoDateInput, tissueGrams: z.number().positive() })
 const Manufacture = z.strictObject({
   lotId: z.string().trim().min(1).max(60),

@@ -17,6 +17,7 @@ import {
 } from '../store/index.ts'
 import {
   audit,
+  IsoDateInput,
   dateOf,
   parse,
   requireOpen,
@@ -59,7 +60,7 @@ export interface MissingForm {
 }
 
 const RecordVisit = z.union([
-  z.strictObject({ date: z.iso.date('must be an ISO date such as 2026-01-31'), reason: z.string().trim().optional() }),
+  z.strictObject({ date: IsoDateInput, reason: z.string().trim().optional() }),
   z.strictObject({
     notDone: z.literal(true),
     reason: z.string().trim().min(1, 'give the reason the visit was not done'),
