@@ -104,6 +104,7 @@ export function fisherNetworkPValue(table: readonly (readonly number[])[]): numb
     colTailLf[k] = (colTailLf[k + 1] as number) + (lf[cols[k] as number] as number)
   // Sorted completions of the nodes with two columns left, shared by every parent that reaches them.
   const completionCache = new Map<number | string, Completions>()
+  const bound = lagrangianBound(cols.slice(-3), Math.max(...rowTotals), lf)
   const startPasts = new Pasts()
   startPasts.push(0, 1)
   let stage = new Map<number | string, Node>([[keyOf(start), { rows: start, pasts: startPasts }]])
@@ -164,10 +165,14 @@ export function fisherNetworkPValue(table: readonly (readonly number[])[]): numb
   return clampProbability(pValue)
 
   /**
-   * A node with three columns left: every split of its next column leads to a child with two columns left, whose
-   * completions are sorted once (and cached); each undecided past is then settled against them. Along one edge,
-   * the pasts low enough for even the child's most probable completion take its whole mass (a prefix sum over
-   * the pasts), those too high for its least probable one take nothing, and only the rest need a binary search.
+   * A node with three columns left: every split x of its next column leads to a child with two columns left,
+   * whose completions are sorted once (and cached); each undecided past is settled against them. The splits are
+   * enumerated row by row with branch and bound: for a partial split, a Lagrangian bound U on the best value of
+   * any completion in the subtree (column totals relaxed with multipliers log c_j) tells which pasts count with
+   * every table below, and those take the subtree's whole mass in closed form (by Vandermonde's identity,
+   * Σ_x Π C(r_i, x_i) over the free rows is one binomial coefficient). Only the pasts still undecided go deeper;
+   * at a full split, the child's exact best and worst completions decide the rest, and the pasts in between are
+   * looked up in its sorted completions.
    */
   function settleAgainstCompletions(
     rows: Int32Array,
@@ -187,9 +192,30 @@ export function fisherNetworkPValue(table: readonly (readonly number[])[]): numb
       pastPrefix[j - from + 1] = (pastPrefix[j - from] as number) + e
     }
     const values = pasts.values
+    const nRows = rows.length
+    // suffix sums over rows: remaining capacity and the bound of free rows
+    const restRows = new Int32Array(nRows + 1)
+    const restBound = new Float64Array(nRows + 1)
+    let rowsLf = 0
+    for (let i = nRows - 1; i >= 0; i--) {
+      const ri = rows[i] as number
+      restRows[i] = (restRows[i + 1] as number) + ri
+      restBound[i] = (restBound[i + 1] as number) + (bound.h3[ri] as number)
+      rowsLf += lf[ri] as number
+    }
+    // log of Σ over all completions below a partial split, apart from Π C(r_i, x_i) and C(rest, s)
+    const massBase =
+      constant +
+      p0 +
+      (lf[(restRows[0] as number) - c] as number) -
+      (lf[cNext] as number) -
+      (lf[(restRows[0] as number) - c - cNext] as number) -
+      rowsLf
+    const x = new Int32Array(nRows)
     let sum = 0
-    forEachColumnFill(rows, c, lf, (x, edge, multiplicity) => {
-      for (let j = 0; j < r; j++) childRows[j] = (rows[j] as number) - (x[j] as number)
+
+    const leaf = (edge: number, lo: number): void => {
+      for (let j = 0; j < nRows; j++) childRows[j] = (rows[j] as number) - (x[j] as number)
       sortDescendingInto(childRows, sortedChild)
       const key = keyOf(sortedChild)
       let comp = completionCache.get(key)
@@ -198,23 +224,102 @@ export function fisherNetworkPValue(table: readonly (readonly number[])[]): numb
         completionCache.set(key, comp)
       }
       const prefix = comp.prefix
-      const limitAll = threshold - edge - comp.top
-      const limitNone = threshold - edge - comp.lowest
       // pasts j < allEnd take everything; pasts j ≥ noneStart take nothing
-      let allEnd = from
-      while (allEnd < to && (values[allEnd] as number) <= limitAll) allEnd++
-      let noneStart = allEnd
-      while (noneStart < to && (values[noneStart] as number) <= limitNone) noneStart++
-      const scale = multiplicity * Math.exp(constant + p0 + edge + comp.top)
-      let edgeSum = (pastPrefix[allEnd - from] as number) * (prefix[prefix.length - 1] as number)
+      const allEnd = upperBound(values, lo, to, threshold - edge - comp.top)
+      const noneStart = upperBound(values, allEnd, to, threshold - edge - comp.lowest)
+      let edgeSum =
+        ((pastPrefix[allEnd - from] as number) - (pastPrefix[lo - from] as number)) *
+        (prefix[prefix.length - 1] as number)
       for (let j = allEnd; j < noneStart; j++) {
         const count = comp.countUpTo(threshold - edge - (values[j] as number))
         edgeSum += (pastScaled[j - from] as number) * (prefix[count] as number)
       }
-      sum += scale * edgeSum
-    })
+      sum += Math.exp(constant + p0 + edge + comp.top) * edgeSum
+    }
+
+    /** Rows < i are fixed; s of column c is left for rows ≥ i; pasts [lo, to) are undecided in this subtree. */
+    const rec = (i: number, s: number, edge: number, logBinom: number, fixedBound: number, lo: number): void => {
+      if (i < nRows - 1) {
+        const upper = fixedBound + (restBound[i] as number) - bound.offset
+        const cut = upperBound(values, lo, to, threshold - upper)
+        if (cut > lo) {
+          const mass = massBase + logBinom + logChooseIn(lf, restRows[i] as number, s)
+          sum += ((pastPrefix[cut - from] as number) - (pastPrefix[lo - from] as number)) * Math.exp(mass)
+          lo = cut
+          if (lo === to) return
+        }
+      } else {
+        // the last row takes what is left
+        if (s > (rows[i] as number)) return
+        x[i] = s
+        leaf(edge - (lf[s] as number), lo)
+        return
+      }
+      const ri = rows[i] as number
+      const vMin = Math.max(0, s - (restRows[i + 1] as number))
+      const vMax = Math.min(ri, s)
+      for (let v = vMin; v <= vMax; v++) {
+        x[i] = v
+        rec(
+          i + 1,
+          s - v,
+          edge - (lf[v] as number),
+          logBinom + logChooseIn(lf, ri, v),
+          fixedBound + bound.lambda1 * v - (lf[v] as number) + (bound.h2[ri - v] as number),
+          lo,
+        )
+      }
+    }
+    rec(0, c, 0, 0, 0, from)
     return sum
   }
+}
+
+/** First index in sorted values[from, to) whose value exceeds `limit` (binary search). */
+function upperBound(values: Float64Array, from: number, to: number, limit: number): number {
+  let lo = from
+  let hi = to
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if ((values[mid] as number) <= limit) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/**
+ * Tables for the Lagrangian bound on the best completion of a node with three columns (totals c_1, c_2, c_3)
+ * left: with λ_j = log c_j, any such table has value Σ_ij -log n_ij! ≤ Σ_i max_{n_i.} Σ_j (λ_j n_ij - log n_ij!) -
+ * Σ_j λ_j c_j. `h2[m]` is the row maximum over the last two columns for a row remainder m, `h3[m]` over all
+ * three, `offset` = Σ_j λ_j c_j.
+ */
+function lagrangianBound(
+  cols3: readonly number[],
+  maxRow: number,
+  lf: Float64Array,
+): { lambda1: number; h2: Float64Array; h3: Float64Array; offset: number } {
+  const [c1, c2, c3] = cols3.length === 3 ? (cols3 as [number, number, number]) : [1, 1, 1]
+  const l1 = Math.log(c1)
+  const l2 = Math.log(c2)
+  const l3 = Math.log(c3)
+  const h2 = new Float64Array(maxRow + 1)
+  const h3 = new Float64Array(maxRow + 1)
+  for (let m = 0; m <= maxRow; m++) {
+    let best = -Infinity
+    for (let v = 0; v <= m; v++)
+      best = Math.max(best, l2 * v - (lf[v] as number) + l3 * (m - v) - (lf[m - v] as number))
+    h2[m] = best
+  }
+  for (let m = 0; m <= maxRow; m++) {
+    let best = -Infinity
+    for (let v = 0; v <= m; v++) best = Math.max(best, l1 * v - (lf[v] as number) + (h2[m - v] as number))
+    h3[m] = best
+  }
+  return { lambda1: l1, h2, h3, offset: l1 * c1 + l2 * c2 + l3 * c3 }
+}
+
+function logChooseIn(lf: Float64Array, a: number, b: number): number {
+  return (lf[a] as number) - (lf[b] as number) - (lf[a - b] as number)
 }
 
 function clampProbability(p: number): number {
