@@ -11,7 +11,7 @@ import { ErrorBody, problemResponse } from './problem-response.ts'
  */
 export type RouteAccess = Action | 'signed-in' | 'public'
 
-type Method = 'get' | 'post' | 'put' | 'patch' | 'delete'
+type Method = 'get' | 'post'
 
 /** One API route: method, path (OpenAPI style, `{subjectId}`), access, schemas. */
 export interface RouteSpec<
