@@ -82,6 +82,12 @@ export function conditionText(form: CompiledForm, condition: Condition): string 
   return describeCondition(condition)
 }
 
+/** `25 to 200 mg/day` → `25 to 200 mg/day.`; hints read as sentences. */
+function sentence(text: string): string {
+  const t = text.trim()
+  return `${t.charAt(0).toUpperCase()}${t.slice(1)}${/[.!?]$/.test(t) ? '' : '.'}`
+}
+
 function rangeHint(item: CompiledItem): string | null {
   const r = item.range
   const unit = item.unit ? ` ${item.unit}` : ''
@@ -92,7 +98,6 @@ function rangeHint(item: CompiledItem): string | null {
   if (item.type === 'decimal' && item.decimals !== undefined)
     parts.push(`up to ${item.decimals} decimal place${item.decimals === 1 ? '' : 's'}`)
   if (item.type === 'integer') parts.push('whole number')
-  if (item.type === 'date') parts.push('date')
   return parts.length > 0 ? parts.join(', ') : null
 }
 
@@ -126,8 +131,10 @@ export function Field(props: FieldProps) {
   const hints = [
     item.help,
     rangeHint(item),
-    item.showWhen ? `Asked only when ${conditionText(form, item.showWhen)}.` : null,
-  ].filter((h): h is string => h !== null && h !== undefined)
+    item.showWhen ? `Asked only when ${conditionText(form, item.showWhen)}` : null,
+  ]
+    .filter((h): h is string => h !== null && h !== undefined && h !== '')
+    .map(sentence)
   const required = item.required
     ? 'required'
     : item.requiredWhen
@@ -298,4 +305,110 @@ function Input(props: FieldProps & { readonly describedBy: string; readonly inva
       )
     }
   }
+}
+
+/** A muscle group (or any item pair) rated on the left and the right with the same options. */
+export interface SidePair {
+  readonly label: string
+  readonly left: CompiledItem
+  readonly right: CompiledItem
+}
+
+/**
+ * Items rated per side (`<group>_left` and `<group>_right`, single choices with the same options, always shown),
+ * e.g. the Modified Ashworth Scale per muscle group: entered as one grid, a row per group and a column per side.
+ */
+export function sidePairs(items: readonly CompiledItem[]): readonly SidePair[] {
+  const pairs: SidePair[] = []
+  for (const left of items) {
+    const group = /^(.+)_left$/.exec(left.id)?.[1]
+    const right = group ? items.find((i) => i.id === `${group}_right`) : undefined
+    if (!right || left.type !== 'choice' || right.type !== 'choice' || left.showWhen || right.showWhen) continue
+    if (JSON.stringify(left.options) !== JSON.stringify(right.options)) continue
+    pairs.push({ label: left.label.replace(/\s*\((left|right)\)\s*$/i, ''), left, right })
+  }
+  return pairs
+}
+
+export interface SideGridCell {
+  readonly value: RawValue | undefined
+  readonly messages?: readonly string[] | undefined
+  readonly warnings?: readonly string[] | undefined
+  readonly changed: boolean
+  readonly tools?: Child
+}
+
+/** The grid of side pairs: a labelled select per cell, its message regions below it. */
+export function SideGrid(props: {
+  readonly caption: string
+  readonly pairs: readonly SidePair[]
+  readonly editable: boolean
+  readonly cell: (item: CompiledItem) => SideGridCell
+}) {
+  const Cell = ({ item, side, row }: { item: CompiledItem; side: string; row: string }) => {
+    const c = props.cell(item)
+    const value = typeof c.value === 'string' ? c.value : ''
+    const invalid = (c.messages?.length ?? 0) > 0
+    return (
+      <td
+        id={wrapperId(item.id)}
+        class={
+          [invalid ? 'field-invalid' : '', c.changed ? 'field-changed' : ''].filter(Boolean).join(' ') || undefined
+        }
+      >
+        {props.editable ? (
+          <>
+            <label class="visually-hidden" for={inputId(item.id)}>
+              {row}, {side}
+            </label>
+            <select
+              id={inputId(item.id)}
+              name={itemName(item.id)}
+              aria-describedby={`${messageIdOf(item.id)} ${warningIdOf(item.id)}`}
+              aria-invalid={invalid ? 'true' : undefined}
+            >
+              <option value="">—</option>
+              {(item.options ?? []).map((o) => (
+                <option value={String(o.code)} selected={value === String(o.code)}>
+                  {o.label}
+                </option>
+              ))}
+            </select>
+          </>
+        ) : (
+          <span class="readonly-value">{displayValue(item, c.value)}</span>
+        )}
+        <span class="message" id={messageIdOf(item.id)} aria-live="polite">
+          {(c.messages ?? []).join('; ')}
+        </span>
+        <span class="warn-msg" id={warningIdOf(item.id)} aria-live="polite">
+          {(c.warnings ?? []).join('; ')}
+        </span>
+        {c.tools}
+      </td>
+    )
+  }
+  return (
+    <div class="table-wrap side-grid">
+      <table class="data">
+        <caption>{props.caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Muscle group</th>
+            <th scope="col">Left</th>
+            <th scope="col">Right</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.pairs.map((p) => (
+            <tr>
+              <th scope="row">{p.label}</th>
+              <Cell item={p.left} side="left" row={p.label} />
+              <Cell item={p.right} side="right" row={p.label} />
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
 }

@@ -16,7 +16,7 @@ import type { Context } from 'hono'
 import type { Child } from 'hono/jsx'
 import type { AppEnv } from '../api/index.ts'
 import { Action, can, seesAllocation, type Actor, type StudyBlindState } from '../access/index.ts'
-import type { FormView, QueryView, SubjectView } from '../capture/index.ts'
+import { DEFAULT_SIGNATURE_MEANING, type FormView, type QueryView, type SubjectView } from '../capture/index.ts'
 import type { IsoDate, Problem } from '../domain/index.ts'
 import type { CompiledForm } from '../protocol/index.ts'
 import {
@@ -31,7 +31,7 @@ import {
   ScorePanel,
   type EntryCheck,
 } from './form-entry.tsx'
-import { Field, wrapperId, type RawValues } from './form-fields.tsx'
+import { Field, SideGrid, sidePairs, wrapperId, type RawValues } from './form-fields.tsx'
 import { Layout } from './layout.tsx'
 import { ErrorPage } from './subject-parts.tsx'
 import { ErrorSummary, FieldMessage, fieldId, messageId } from './ui.tsx'
@@ -44,6 +44,7 @@ import {
   formBody,
   html,
   page,
+  safeNext,
   signedIn,
   statusOf,
   takeFlash,
@@ -243,6 +244,69 @@ function QueryForms(props: { d: EntryData; back: string }) {
   )
 }
 
+/** Source-data verification (monitor), the investigator's signature (password re-entered) and the lock (data manager). */
+function ReviewCard(props: { actor: Actor; d: EntryData; back: string }) {
+  const { actor, d } = props
+  const f = d.instance
+  if (!f) return null
+  const site = { siteId: d.subject.siteId }
+  const verify = can(actor, Action.FormVerify, site) && !f.locked && !f.verified?.current
+  const sign = can(actor, Action.FormSign, site) && !f.locked && !f.signed?.current
+  const lock = can(actor, Action.FormLock, site)
+  if (!verify && !sign && !lock) return null
+  return (
+    <section class="card" aria-labelledby="review-title">
+      <h2 id="review-title">Review</h2>
+      {verify && (
+        <form method="post" action={`/forms/${f.id}/verify`}>
+          <input type="hidden" name="back" value={props.back} />
+          <button type="submit">Mark source-data verified (version {f.version})</button>
+        </form>
+      )}
+      {sign && (
+        <form method="post" action={`/forms/${f.id}/sign`}>
+          <input type="hidden" name="back" value={props.back} />
+          <p class="hint" id="sign-meaning">
+            {DEFAULT_SIGNATURE_MEANING}
+          </p>
+          <div class="field">
+            <label for="f-sign-password">Your password (electronic signature)</label>
+            <input
+              type="password"
+              id="f-sign-password"
+              name="password"
+              autocomplete="current-password"
+              aria-describedby="sign-meaning"
+              class="w-medium"
+            />
+          </div>
+          <button type="submit">Sign version {f.version}</button>
+        </form>
+      )}
+      {lock &&
+        (f.locked ? (
+          <form method="post" action={`/forms/${f.id}/unlock`}>
+            <input type="hidden" name="back" value={props.back} />
+            <div class="field">
+              <label for="f-unlock-reason">Reason to unlock</label>
+              <input type="text" id="f-unlock-reason" name="reason" class="w-medium" />
+            </div>
+            <button type="submit" class="button-secondary">
+              Unlock form
+            </button>
+          </form>
+        ) : (
+          <form method="post" action={`/forms/${f.id}/lock`}>
+            <input type="hidden" name="back" value={props.back} />
+            <button type="submit" class="button-secondary">
+              Lock form
+            </button>
+          </form>
+        ))}
+    </section>
+  )
+}
+
 function VersionLine(props: { instance: FormView | undefined }) {
   const f = props.instance
   if (!f) return <p class="muted">Not entered yet.</p>
@@ -288,22 +352,44 @@ function EntryPage(props: {
     ...(props.problems.length === 0 ? live.formMessages : []),
   ]
   const changes = d.instance ? changedItems(d.form, props.values, saved, d.hidden) : []
+  const pairs = sidePairs(d.form.items.filter((i) => !d.hidden.has(i.id)))
+  const paired = new Set(pairs.flatMap((p) => [p.left.id, p.right.id]))
+  const grid = (
+    <SideGrid
+      caption={`${d.form.label}: each muscle group, left and right`}
+      pairs={pairs}
+      editable={d.editable}
+      cell={(item) => ({
+        value: props.values[item.id],
+        messages: messagesOf(item.id),
+        warnings: live.warnings.get(item.id),
+        changed:
+          d.instance !== undefined &&
+          JSON.stringify(props.values[item.id] ?? '') !== JSON.stringify(saved[item.id] ?? ''),
+        tools: d.queries.some((q) => q.itemId === item.id) ? <FieldTools actor={actor} d={d} itemId={item.id} /> : null,
+      })}
+    />
+  )
   const fields: Child[] = d.form.items
-    .filter((item) => !d.hidden.has(item.id))
-    .map((item) => (
-      <Field
-        form={d.form}
-        item={item}
-        value={props.values[item.id]}
-        compare={d.instance !== undefined}
-        saved={saved[item.id]}
-        messages={messagesOf(item.id)}
-        warnings={live.warnings.get(item.id)}
-        shown={live.shown.has(item.id)}
-        editable={d.editable}
-        tools={<FieldTools actor={actor} d={d} itemId={item.id} />}
-      />
-    ))
+    .filter((item) => !d.hidden.has(item.id) && (!paired.has(item.id) || item.id === pairs[0]?.left.id))
+    .map((item) =>
+      paired.has(item.id) ? (
+        grid
+      ) : (
+        <Field
+          form={d.form}
+          item={item}
+          value={props.values[item.id]}
+          compare={d.instance !== undefined}
+          saved={saved[item.id]}
+          messages={messagesOf(item.id)}
+          warnings={live.warnings.get(item.id)}
+          shown={live.shown.has(item.id)}
+          editable={d.editable}
+          tools={<FieldTools actor={actor} d={d} itemId={item.id} />}
+        />
+      ),
+    )
   const reasonErrors = finalProblems.get('reason')
   return (
     <Layout
@@ -388,6 +474,7 @@ function EntryPage(props: {
         </div>
         <aside class="entry-side" aria-label="Scores and progress">
           <ScorePanel form={d.form} check={live} />
+          <ReviewCard actor={actor} d={d} back={url} />
         </aside>
       </div>
     </Layout>
@@ -396,6 +483,34 @@ function EntryPage(props: {
 
 export function registerFormPages(router: WebRouter, web: Web): void {
   const path = '/subjects/:id/visits/:visit/forms/:form'
+  const { review } = web.deps.services
+
+  for (const [action, message] of [
+    ['verify', 'Source-data verification recorded.'],
+    ['sign', 'Form signed.'],
+    ['lock', 'Form locked.'],
+    ['unlock', 'Form unlocked.'],
+  ] as const) {
+    router.post(`/forms/:id/${action}`, signedIn, async (c) => {
+      const actor = actorOf(c)
+      const id = c.req.param('id')
+      const body = await formBody(c)
+      const password = typeof body['password'] === 'string' ? body['password'] : ''
+      const r =
+        action === 'verify'
+          ? await review.verifyForm(actor, id)
+          : action === 'sign'
+            ? await review.signForm(actor, id, { password })
+            : action === 'lock'
+              ? await review.lockForm(actor, id)
+              : await review.unlockForm(actor, id, { reason: text(body, 'reason') })
+      return done(
+        c,
+        safeNext(text(body, 'back')),
+        r.ok ? message : `Not done: ${r.problems.map((p) => p.message).join('; ')}`,
+      )
+    })
+  }
 
   const load = (c: Context<AppEnv>) =>
     loadEntry(web, actorOf(c), c.req.param('id') ?? '', c.req.param('visit') ?? '', c.req.param('form') ?? '')

@@ -218,6 +218,50 @@ describe('form entry', () => {
   })
 })
 
+describe('review', () => {
+  it('the monitor verifies, the investigator signs with the password, the data manager locks: the calendar shows each state', async () => {
+    const id = await randomizedSubject(w.fx, w.fx.actors.coordinator)
+    const saved = check(
+      await w.fx.services.forms.save(w.fx.actors.coordinator, {
+        subjectId: id,
+        visitId: 'BL',
+        formId: 'VITALS',
+        values: { weight: 70, sbp: 120, dbp: 80, hr: 70, temp: 36.5 },
+      }),
+    )
+    const url = `/subjects/${id}/visits/BL/forms/VITALS`
+    const state = async () =>
+      /Vital signs and weight <span class="badge fs-([a-z]+)"/.exec(
+        (await coordinator.get(`/subjects/${id}/visits/BL`)).text,
+      )?.[1]
+    expect(await state()).toBe('complete')
+    const monitor = await w.signIn(Role.Monitor)
+    expect((await monitor.follow(await monitor.post(`/forms/${saved.form.id}/verify`, { back: url }))).text).toContain(
+      'Source-data verification recorded.',
+    )
+    expect(await state()).toBe('verified')
+    const investigator = await w.signIn(Role.Investigator)
+    const refused = await investigator.follow(
+      await investigator.post(`/forms/${saved.form.id}/sign`, { password: 'wrong password', back: url }),
+    )
+    expect(refused.text).toContain('Not done:')
+    expect(
+      (
+        await investigator.follow(
+          await investigator.post(`/forms/${saved.form.id}/sign`, { password: TEST_PASSWORD, back: url }),
+        )
+      ).text,
+    ).toContain('Form signed.')
+    expect(await state()).toBe('signed')
+    const dm = await w.signIn(Role.DataManager)
+    expect((await dm.follow(await dm.post(`/forms/${saved.form.id}/lock`, { back: url }))).text).toContain(
+      'Form locked.',
+    )
+    expect(await state()).toBe('locked')
+    expect((await coordinator.get(url)).text).not.toContain('<form id="entry"')
+  })
+})
+
 describe('queries on a field', () => {
   it('the monitor raises on Q1, the coordinator answers on the field, the monitor closes', async () => {
     const id = await randomizedSubject(w.fx, w.fx.actors.coordinator)
