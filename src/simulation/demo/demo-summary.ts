@@ -33,7 +33,7 @@ export function demoSummary(
     `  Month-6 re-randomization of placebo patients: ${byKey(d.reRandomized)}`,
     `  Deaths ${d.deaths} (${byKey(d.deathsByArm)}), tracheostomy/permanent ventilation ${d.ventilations}, withdrawals ${byKey(d.withdrawals)}, completed ${d.completed}`,
     `  Visits ${n(c.visitsDone)} done (${c.visitsOutOfWindow} out of window), ${c.visitsNotDone} not done; forms saved ${n(c.formsSaved)} (${c.formCorrections} corrections)`,
-    `  Adverse events ${n(c.adverseEvents)} (${c.seriousAdverseEvents} serious, all acknowledged by the sponsor, ${c.saesLate} after the 24 h deadline); ${c.aeFollowUps} follow-ups`,
+    `  Adverse events ${n(c.adverseEvents)} (${c.seriousAdverseEvents} serious, ${c.saesAcknowledged} acknowledged by the sponsor, ${c.saesLate} of them after the 24 h deadline); ${c.aeFollowUps} follow-ups`,
     `  Monitoring: ${n(c.formsVerified)} forms verified, ${c.queriesRaised + c.autoQueries} queries (${c.queriesRaised} by monitors, ${c.autoQueries} automatic), ${c.queriesClosed} closed; investigators signed ${n(c.formsSigned)} forms and ${c.casebooksSigned} casebooks`,
   )
   const primary = results.efficacy.analyses.find(

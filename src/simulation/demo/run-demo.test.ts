@@ -136,7 +136,7 @@ describe('sqlite: the reduced demo (12 patients, 14 months)', () => {
 })
 
 describe('determinism', () => {
-  const small = { patients: 6, months: 10 }
+  const small = { patients: 4, months: 9 }
   let a: DemoResult
   let b: DemoResult
   let other: DemoResult

@@ -15,7 +15,7 @@ import { createServices, type PasswordHasher, type Services, type StudyExtract }
 import { fail, ok, ProblemCode, type IsoDate, type Result } from '../../domain/index.ts'
 import { argon2Hasher, ManualClock, uuidv7Factory } from '../../platform/index.ts'
 import { compileProtocol, type ProtocolVersion } from '../../protocol/index.ts'
-import { findStudy, readAuditHead, type Store } from '../../store/index.ts'
+import { findStudy, listUsers, readAuditHead, type Store } from '../../store/index.ts'
 import { createRng } from '../model/index.ts'
 import { Agenda } from './demo-agenda.ts'
 import { PatientJourney } from './demo-journey.ts'
@@ -105,11 +105,11 @@ export async function runTrial(options: TrialRunOptions): Promise<Result<TrialRu
   const settings = demoSettings(protocol, options)
   if (!settings.ok) return settings
   const s = settings.value
-  if (await findStudy(store)) {
+  if ((await findStudy(store)) || (await listUsers(store)).length > 0) {
     return fail({
       code: ProblemCode.Conflict,
       path: 'db',
-      message: 'the database already holds a study: the demo needs an empty database',
+      message: 'the database already holds a study or user accounts: the demo needs an empty database',
     })
   }
 
