@@ -31,12 +31,16 @@ function tableOf(c: OracleCase): number[][] {
   return t as number[][]
 }
 
-/** An option read from `options`, else from the named argument of `r_call` (e.g. `correct = FALSE`). */
-function flag(c: OracleCase, option: string, rArgument: string, fallback: boolean): boolean {
+/** A logical option from `options`, else from the named argument of `r_call` (e.g. `correct = FALSE`), else undefined. */
+function optionalFlag(c: OracleCase, option: string, rArgument: string): boolean | undefined {
   const v = c.options[option]
   if (typeof v === 'boolean') return v
   const m = new RegExp(`\\b${rArgument.replace('.', '\\.')}\\s*=\\s*(TRUE|FALSE|T|F)\\b`).exec(c.r_call ?? '')
-  return m ? m[1] === 'TRUE' || m[1] === 'T' : fallback
+  return m ? m[1] === 'TRUE' || m[1] === 'T' : undefined
+}
+
+function flag(c: OracleCase, option: string, rArgument: string, fallback: boolean): boolean {
+  return optionalFlag(c, option, rArgument) ?? fallback
 }
 
 /** A number from `options`, else from the named argument of `r_call` (e.g. `conf.level = 0.9`). */
@@ -145,6 +149,7 @@ const wilcoxonChecker: OracleChecker = {
         alternative: alternativeOf(c),
         mu: numberOption(c, 'mu', 'mu', 0),
         correct: flag(c, 'correct', 'correct', true),
+        exact: optionalFlag(c, 'exact', 'exact') ?? 'auto',
         confInt: flag(c, 'conf_int', 'conf.int', false),
         confLevel: numberOption(c, 'conf_level', 'conf.level', 0.95),
       }),

@@ -3,8 +3,13 @@
  * m(m+1)/2) for samples of sizes m and n without ties, as R's `dwilcox`/`pwilcox`/`qwilcox`.
  */
 
-/** Number of arrangements giving W = w, for w = 0..mn (a subset-sum count over the ranks 1..m+n). */
-export function wilcoxonCounts(m: number, n: number): Float64Array {
+/**
+ * Number of arrangements giving W = w, for w = 0..mn (a subset-sum count over the ranks 1..m+n). The counts are
+ * the same for (m, n) and (n, m), so the smaller size is the subset size.
+ */
+export function wilcoxonCounts(sizeX: number, sizeY: number): Float64Array {
+  const m = Math.min(sizeX, sizeY)
+  const n = Math.max(sizeX, sizeY)
   const total = m + n
   const maxSum = (m * (2 * total - m + 1)) / 2
   // c[j][s] = number of j-subsets of the ranks seen so far with sum s

@@ -75,6 +75,20 @@ describe('wilcoxonRankSum', () => {
     expect(r.warnings).toEqual(['requested conf.level not achievable'])
   })
 
+  it('computes the exact distribution for n >= 50 when asked (exact = TRUE), either sample first', () => {
+    // x <- seq(1, 119, by = 2) + 0.25; y <- c(seq(2, 80, by = 2), 81.3, 83.7, 85.1, 90.2, 95.5)
+    const x = Array.from({ length: 60 }, (_, i) => 1.25 + 2 * i)
+    const y = [...Array.from({ length: 40 }, (_, i) => 2 + 2 * i), 81.3, 83.7, 85.1, 90.2, 95.5]
+    const r = run(x, y, { exact: true })
+    expect(r.exact).toBe(true)
+    expect(r.statistic).toBe(1662)
+    close(r.pValue, 0.043353712005742423, 1e-10)
+    const less = run(y, x, { exact: true, alternative: 'less' }) // wilcox.test(y, x, exact = TRUE, alternative = "less")
+    expect(less.statistic).toBe(1038)
+    close(less.pValue, 0.021676856002871212, 1e-10)
+    expect(run(x, y).exact).toBe(false) // R's default: exact only when both n < 50
+  })
+
   it('refuses an empty sample and all-tied data', () => {
     expect(wilcoxonRankSum([], [1, 2]).ok).toBe(false)
     const tied = wilcoxonRankSum([3, 3, 3], [3, 3])

@@ -84,10 +84,17 @@ export function wilcoxonRankSum(
   for (let i = 0; i < nx; i++) rankSumX += ranking.ranks[i] as number
   const statistic = rankSumX - (nx * (nx + 1)) / 2
   const exactRequest = options.exact ?? 'auto'
-  const exact = !ranking.hasTies && (exactRequest === true || (exactRequest === 'auto' && nx < 50 && ny < 50))
+  // The exact distribution costs about (m + n) · m · mn/2 operations; beyond EXACT_WORK_LIMIT (a few seconds)
+  // an explicit request falls back to the normal approximation with a warning (R would run for minutes).
+  const exactWork = (nx + ny) * Math.min(nx, ny) * ((nx * ny) / 2)
+  const exact =
+    !ranking.hasTies &&
+    (exactRequest === true ? exactWork <= EXACT_WORK_LIMIT : exactRequest === 'auto' && nx < 50 && ny < 50)
   const warnings: string[] = []
   if (exactRequest === true && ranking.hasTies)
     warnings.push('cannot compute exact p-value with ties: normal approximation used')
+  else if (exactRequest === true && !exact)
+    warnings.push('samples too large for the exact distribution: normal approximation used')
 
   if (exact) {
     const dist = wilcoxonDistribution(nx, ny)
@@ -150,6 +157,8 @@ export function wilcoxonRankSum(
     warnings,
   })
 }
+
+const EXACT_WORK_LIMIT = 5e8
 
 /** sqrt(nx ny / 12 · ((nx + ny + 1) - Σ(t³ - t) / ((nx + ny)(nx + ny - 1)))). */
 function tieCorrectedSigma(nx: number, ny: number, tieCorrection: number): number {
