@@ -4,6 +4,7 @@
  * capture read model, which masks allocation detail (`[blinded]`) for readers who do not see allocations.
  */
 import { seesAllocation, type Actor } from '../access/index.ts'
+import { ROLE_LABELS, type Role } from '../domain/index.ts'
 import type { AuditChangeView, AuditView } from '../audit/index.ts'
 import type { FormView } from '../capture/index.ts'
 import type { CompiledForm } from '../protocol/index.ts'
@@ -22,6 +23,12 @@ function changeText(form: CompiledForm | undefined, field: string, value: unknow
   const item = form?.items.find((i) => i.id === field)
   if (item) return displayValue(item, value)
   return typeof value === 'string' ? value : JSON.stringify(value)
+}
+
+/** `form.saved` → `Form saved`, `subject.screen_failed` → `Subject screen failed` (the audit kinds read aloud). */
+export function kindText(kind: string): string {
+  const t = kind.replace(/[._]/g, ' ')
+  return `${t.charAt(0).toUpperCase()}${t.slice(1)}`
 }
 
 function fieldLabel(form: CompiledForm | undefined, field: string): string {
@@ -101,12 +108,12 @@ export function AuditTable(props: {
                 {a.username}
                 <br />
                 <span class="muted">
-                  {a.role}
+                  {ROLE_LABELS[a.role as Role] ?? a.role}
                   {a.siteId ? ` · ${a.siteId}` : ''}
                 </span>
               </td>
               <td>
-                {a.kind}
+                <span title={a.kind}>{kindText(a.kind)}</span>
                 {a.subjectId ? (
                   <>
                     <br />

@@ -10,7 +10,7 @@ import { domId } from './web-kit.ts'
 export function ErrorSummary(props: { readonly problems: readonly Problem[]; readonly title?: string }) {
   if (props.problems.length === 0) return null
   return (
-    <div class="alert" role="alert" tabindex={-1} id="error-summary">
+    <div class="alert" role="alert" tabindex={-1} id="error-summary" autofocus>
       <h2>{props.title ?? 'There is a problem'}</h2>
       <ul>
         {props.problems.map((p) => (
