@@ -39,9 +39,9 @@ async function signIn(
   return { context, page }
 }
 
-/** Waits (up to 5 s) until the element's text contains (or equals) `expected`; fails with the last text seen. */
+/** Waits (up to 10 s, the machine may be busy) until the element's text contains (or equals) `expected`; fails with the last text seen. */
 async function see(locator: Locator, expected: string, exact = false): Promise<void> {
-  const deadline = Date.now() + 5000
+  const deadline = Date.now() + 10_000
   let last = ''
   while (Date.now() < deadline) {
     last = ((await locator.count()) > 0 ? await locator.first().innerText() : '').trim()
