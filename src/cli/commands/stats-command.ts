@@ -205,7 +205,8 @@ function pIs(p: number): string {
 function table(header: readonly string[], rows: readonly (readonly Cell[])[], digits = 4): string {
   const text = rows.map((r) => r.map((c) => fmt(c, digits)))
   const width = header.map((h, j) => Math.max(h.length, ...text.map((r) => (r[j] ?? '').length)))
-  const numeric = header.map((_, j) => rows.every((r) => typeof r[j] === 'number' || r[j] === null))
+  // A column is right-aligned when its cells are numbers (blank '' and NA cells allowed).
+  const numeric = header.map((_, j) => rows.every((r) => typeof r[j] === 'number' || r[j] === null || r[j] === ''))
   const line = (cells: readonly string[], isHeader: boolean): string =>
     cells
       .map((c, j) =>
@@ -446,9 +447,9 @@ function runTest(kind: string, opts: TestOptions): void {
             ['', 'Df', 'Sum Sq', 'Mean Sq', 'F value', 'Pr(>F)'],
             [
               [g, r.dfBetween, r.ssBetween, r.msBetween, r.F, fmtP(r.pValue)],
-              ['Residuals', r.dfWithin, r.ssWithin, r.msWithin, null, null],
+              ['Residuals', r.dfWithin, r.ssWithin, r.msWithin, '', ''],
             ],
-          ).replaceAll(' NA', '   ') +
+          ) +
           (r.welch
             ? `\nWelch's test (unequal variances): F = ${fmt(r.welch.F)}, num df = ${fmt(r.welch.numDf)}, denom df = ${fmt(r.welch.denDf)}, p-value = ${fmtP(r.welch.pValue)}\n`
             : '') +
