@@ -21,7 +21,7 @@ export interface Placeholder {
 
 export interface ImportReport {
   readonly source: string
-  readonly format: 'odm' | 'redcap-dictionary'
+  readonly format: 'odm' | 'redcap-dictionary' | 'redcap-data'
   /** Raw counts of what the file holds (definitions and data), before any translation. */
   readonly counts: Readonly<Record<string, number>>
   readonly skipped: readonly ReportEntry[]

@@ -55,7 +55,13 @@ export {
   type CsvRow,
   type CsvTable,
 } from './csv.ts'
-export { importRedcapDictionary, type RedcapImport, type RedcapImportInput } from './redcap-dictionary.ts'
+export {
+  importRedcapDictionary,
+  type RedcapFieldTarget,
+  type RedcapImport,
+  type RedcapImportInput,
+  type RedcapMapping,
+} from './redcap-dictionary.ts'
 export {
   conditionToRedcap,
   formulaToRedcap,
@@ -109,3 +115,4 @@ export {
   type OdmLoadOptions,
   type OdmLoadResult,
 } from './clinical-import.ts'
+export { loadRedcapData, readRedcapRecords, type RedcapLoadResult, type RedcapRecords } from './redcap-data.ts'

@@ -49,8 +49,34 @@ export interface RedcapImportInput {
   readonly extras?: readonly { readonly name: string; readonly text: string }[]
 }
 
+/** Where a REDCap variable's values go in the protocol made from the dictionary. */
+export interface RedcapFieldTarget {
+  readonly formId: string
+  readonly id: string
+  /** `derived`: a translated calculation (TrialDesk computes it). */
+  readonly kind: 'item' | 'derived'
+  readonly type: ItemType
+  readonly numericCodes: boolean
+  /** Multiple choice: the option codes (checkbox columns are `<field>___<code>`). */
+  readonly codes?: readonly (string | number)[]
+}
+
+/** How REDCap records map to the protocol: variables, instruments and events. */
+export interface RedcapMapping {
+  /** The record identifier variable (the dictionary's first field). */
+  readonly recordId: string
+  readonly fields: Readonly<Record<string, RedcapFieldTarget>>
+  /** Instrument (form name) → form id. */
+  readonly forms: Readonly<Record<string, string>>
+  /** Unique event name → visit id; absent for a classic project (one visit). */
+  readonly events: Readonly<Record<string, string>>
+  /** The visit of a classic project's records. */
+  readonly defaultVisit?: string
+}
+
 export interface RedcapImport {
   readonly protocol: ProtocolFile
+  readonly mapping: RedcapMapping
   readonly report: ImportReport
 }
 
@@ -249,6 +275,7 @@ export function importRedcapDictionary(input: RedcapImportInput): Result<RedcapI
     )
 
   // Second pass: branching logic and calculations, once every field of the form is known.
+  const derivedFields = new Set<string>()
   for (const [, form] of forms) {
     const resolve: ItemResolver = (ref) => {
       if (ref.event) return `refers to event "${ref.event}" (conditions only see the same visit)`
@@ -273,8 +300,10 @@ export function importRedcapDictionary(input: RedcapImportInput): Result<RedcapI
       }
       if (f.derived) {
         const t = translateFormula(f.derived.formula, resolve)
-        if (t.ok) form.def.derived.push({ ...f.derived, formula: t.value })
-        else {
+        if (t.ok) {
+          form.def.derived.push({ ...f.derived, formula: t.value })
+          derivedFields.add(f.field)
+        } else {
           report.add(
             at(f.row, f.field),
             `calculation "${f.derived.formula}" not translated (${t.reason}); kept as an entered number`,
@@ -300,7 +329,7 @@ export function importRedcapDictionary(input: RedcapImportInput): Result<RedcapI
     if (f.def.items.length === 0 && f.def.derived.length === 0)
       report.add(`form ${name}`, 'no importable fields; form left out')
   const kept = new Set(allForms.map((f) => f.id))
-  const visits = buildVisits(extras.value, formIdOf, kept, report)
+  const { visits, events } = buildVisits(extras.value, formIdOf, kept, report)
   const firstForm = table.rows[0] ? get(table.rows[0], 'field') : ''
   const studyId = new IdAllocator('S').make(
     input.dictionary.name.replace(/\.[^.]*$/, '').replace(/[_-]?dictionary$/i, '') || 'REDCAP',
@@ -326,8 +355,34 @@ export function importRedcapDictionary(input: RedcapImportInput): Result<RedcapI
   )
   if (!checked.ok) return checked
   const itemCount = allForms.reduce((n, f) => n + f.items.length, 0)
+  const targets: Record<string, RedcapFieldTarget> = {}
+  for (const form of forms.values()) {
+    if (!kept.has(form.def.id)) continue
+    for (const f of form.fields) {
+      const item = f.item ?? (f.derived ? form.def.items.find((i) => i.id === f.derived?.id) : undefined)
+      const derived = derivedFields.has(f.field)
+      if (!item && !derived) continue
+      const options = item?.options
+      targets[f.field] = {
+        formId: form.def.id,
+        id: item?.id ?? f.derived?.id ?? f.field,
+        kind: derived ? 'derived' : 'item',
+        type: item?.type ?? 'decimal',
+        numericCodes: options?.every((o) => typeof o.code === 'number') ?? false,
+        ...(item?.type === 'multichoice' && options ? { codes: options.map((o) => o.code) } : {}),
+      }
+    }
+  }
+  const mapping: RedcapMapping = {
+    recordId: firstForm,
+    fields: targets,
+    forms: Object.fromEntries([...formIdOf].filter(([, id]) => kept.has(id))),
+    events,
+    ...(Object.keys(events).length === 0 && visits[0] ? { defaultVisit: visits[0].id } : {}),
+  }
   return ok({
     protocol: checked.value,
+    mapping,
     report: {
       source: input.dictionary.name,
       format: 'redcap-dictionary',
@@ -446,7 +501,7 @@ function buildVisits(
   formIdOf: ReadonlyMap<string, string>,
   kept: ReadonlySet<string>,
   report: ReportCollector,
-): Visit[] {
+): { visits: Visit[]; events: Record<string, string> } {
   const all = [...kept]
   const eventList: readonly Extras['events'][number][] =
     extras.events.length > 0
@@ -454,7 +509,7 @@ function buildVisits(
       : [...new Set(extras.designations.map((d) => d.event))].map((e) => ({ unique: e, name: e, arm: '1' }))
   if (eventList.length === 0) {
     report.add('events', 'no events given (classic project): one visit with every form')
-    return [
+    const visits: Visit[] = [
       {
         id: 'VISIT1',
         label: 'Visit 1',
@@ -465,13 +520,14 @@ function buildVisits(
         procedures: [],
       },
     ]
+    return { visits, events: {} }
   }
   if (extras.designations.length === 0)
     report.add('instrument-event mapping', 'not given: every form is placed at every visit')
   if (eventList.some((e) => e.day === undefined))
     report.add('events', 'no day offsets given: visit days follow the event order (0, 1, 2, …)')
   const ids = new IdAllocator('V')
-  return eventList.map((e, i) => {
+  const visits = eventList.map((e, i): Visit => {
     const designated = extras.designations
       .filter((d) => d.event === e.unique)
       .flatMap((d) => {
@@ -490,4 +546,5 @@ function buildVisits(
       procedures: [],
     }
   })
+  return { visits, events: Object.fromEntries(eventList.map((e, i) => [e.unique, visits[i]?.id ?? ''])) }
 }

@@ -7,7 +7,7 @@
 import { fail, ok, ProblemCode, type Condition, type ItemDef, type Result } from '../domain/index.ts'
 import { toCsv, type CsvCell } from './csv.ts'
 import { parseFormula, type Formula } from '../instruments/index.ts'
-import { UNSCHEDULED_VISIT } from './odm-oids.ts'
+import { ADVERSE_EVENT_VISIT, UNSCHEDULED_VISIT } from './odm-oids.ts'
 import {
   carriesAllocation,
   visibleExtract,
@@ -240,10 +240,15 @@ export function redcapEventName(visitId: string): string {
 export function redcapEvents(design: StudyDesign): { events: string; mapping: string } {
   const names = redcapNames(design)
   const p = design.protocol
+  const aeForms = design.forms.filter((f) => f.instrument === 'AE').map((f) => f.id)
   const visits = [
     ...p.visits.map((v) => ({ id: v.id, label: v.label, forms: v.forms, day: v.day })),
     ...(p.unscheduledForms.length > 0
       ? [{ id: UNSCHEDULED_VISIT, label: 'Unscheduled visit', forms: p.unscheduledForms, day: undefined }]
+      : []),
+    // Adverse events: one repeat of the AE form per event, as the data CSV writes them.
+    ...(aeForms.length > 0
+      ? [{ id: ADVERSE_EVENT_VISIT, label: 'Adverse events', forms: aeForms, day: undefined }]
       : []),
   ]
   return {

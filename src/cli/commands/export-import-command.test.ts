@@ -59,9 +59,20 @@ beforeAll(async () => {
   exports['unblinded']?.push('--transactional')
   // Concurrent, as several users would run them: SQLite writers wait for each other (BEGIN IMMEDIATE).
   await Promise.all(Object.entries(exports).map(async ([k, args]) => runs.set(k, await trialdesk(...args))))
+  const redcap = (f: string) => join(out('redcap'), f)
+  const events = ['--events', redcap('events.csv'), redcap('instrument-event-mapping.csv')]
+  const [odmImport, redcapProtocol] = await Promise.all([
+    trialdesk('import', 'odm', out('unblinded.xml'), '--db', NEW_DB, '--protocol', 'protocols/admsc-als.yaml'),
+    trialdesk('import', 'redcap', redcap('data-dictionary.csv'), ...events, '--protocol-out', out('redcap.yaml')),
+  ])
+  runs.set('import', odmImport)
+  runs.set('redcapProtocol', redcapProtocol)
   runs.set(
-    'import',
-    await trialdesk('import', 'odm', out('unblinded.xml'), '--db', NEW_DB, '--protocol', 'protocols/admsc-als.yaml'),
+    'redcapData',
+    await trialdesk(
+      ...['import', 'redcap-data', redcap('data.csv'), '--dictionary', redcap('data-dictionary.csv'), ...events],
+      ...['--db', out('redcap.sqlite'), '--protocol', out('redcap.yaml'), '--site', 'SITE1', '--skip-invalid-forms'],
+    ),
   )
   const check = await openStore(DB)
   const rows = await check.db
@@ -143,5 +154,15 @@ describe('trialdesk import odm --db', () => {
       `Loaded into ${NEW_DB}: 2 subject(s) screened, 0 matched, 6 form(s) with 7 version(s)`,
     )
     expect(run('import').stdout).toMatch(/treatment allocation: allocations are never imported/)
+  })
+
+  it('redcap-data: the blinded REDCap export loads into a study made from its dictionary', () => {
+    expect(run('redcapProtocol').code).toBe(0)
+    expect(run('redcapData')).toMatchObject({ code: 0, stderr: '' })
+    // Blinded, the dictionary has no dose items: the infusion form loads without them.
+    expect(run('redcapData').stdout).toContain(
+      `Loaded into ${out('redcap.sqlite')}: 2 subject(s) screened, 0 matched, 7 form(s) with 7 version(s) and 51 value(s)`,
+    )
+    expect(run('redcapData').stdout).not.toMatch(/dose|left out/)
   })
 })

@@ -21,8 +21,10 @@ import {
   importOdmFile,
   importRedcapDictionary,
   loadOdmFile,
+  loadRedcapData,
   validateXmlFile,
   writeExport,
+  type ClinicalLoadSummary,
   type ExportFormat,
   type ImportReport,
 } from '../../interop/index.ts'
@@ -101,6 +103,53 @@ export function registerInteropCommands(program: Command): void {
       if (!r.ok) fail(r.problems, dictionary)
       await finish(r.value.protocol, r.value.report, opts)
     })
+  imp
+    .command('redcap-data')
+    .description('REDCap records (data CSV) into the study of a database whose protocol was made from the dictionary')
+    .argument('<data>', 'REDCap data CSV (export or import format: record id, redcap_event_name, …)')
+    .requiredOption('--dictionary <file>', 'the project’s data dictionary CSV (maps variables to forms and items)')
+    .option('--events <files...>', 'events, arms and/or instrument-event mapping CSV files')
+    .requiredOption('--db <url>', 'SQLite file or postgres:// URL of the study')
+    .option('--protocol <file>', 'protocol to set up a database that holds no study yet')
+    .option('--site <id>', 'site of the records')
+    .option(
+      '--skip-invalid-forms',
+      'leave out (and report) form versions that fail validation instead of loading nothing',
+    )
+    .option('--report-json <file>', 'also write the load report as JSON')
+    .action(async (data: string, opts: RedcapDataFlags) => {
+      const read = async (path: string) => ({ name: basename(path), text: await readText(path) })
+      const input = {
+        dictionary: await read(opts.dictionary),
+        extras: await Promise.all((opts.events ?? []).map(read)),
+        data: await read(data),
+      }
+      const session = await openStudy({ db: opts.db, protocol: opts.protocol, create: opts.protocol !== undefined })
+      if (!session.ok) fail(session.problems, opts.db)
+      try {
+        const r = await loadRedcapData(session.value.deps, input, {
+          actor: CLI_ACTORS.importer,
+          site: opts.site,
+          invalidForms: opts.skipInvalidForms ? 'skip' : 'fail',
+        })
+        if (!r.ok) fail(r.problems, data)
+        if (opts.reportJson) await writeAtomically(opts.reportJson, `${JSON.stringify(r.value, null, 2)}\n`)
+        const { records, loaded } = r.value
+        process.stdout.write(
+          formatImportReport({
+            source: input.data.name,
+            format: 'redcap-data',
+            counts: records.counts,
+            skipped: [...records.skipped, ...loaded.skipped],
+            extensions: [],
+            placeholders: [],
+          }),
+        )
+        process.stdout.write(loadedLine(session.value.store.location, loaded))
+      } finally {
+        await session.value.close()
+      }
+    })
 }
 
 interface OdmImportFlags {
@@ -134,11 +183,7 @@ async function loadOdm(file: string, opts: OdmImportFlags): Promise<void> {
     if (opts.reportJson)
       await writeAtomically(opts.reportJson, `${JSON.stringify({ ...report, loaded: l }, null, 2)}\n`)
     process.stdout.write(formatImportReport({ ...report, skipped: [...report.skipped, ...l.skipped] }))
-    process.stdout.write(
-      `\nLoaded into ${session.value.store.location}: ${l.subjectsCreated} subject(s) screened, ${l.subjectsMatched} matched, ` +
-        `${l.forms} form(s) with ${l.formVersions} version(s) and ${l.values} value(s), ${l.adverseEvents} adverse event(s)` +
-        (l.formVersionsSkipped > 0 ? `; ${l.formVersionsSkipped} invalid form version(s) left out\n` : '\n'),
-    )
+    process.stdout.write(loadedLine(session.value.store.location, l))
   } finally {
     await session.value.close()
   }
@@ -241,6 +286,25 @@ async function runExport(format: ExportFormat, flags: ExportFlags): Promise<void
   } finally {
     await session.value.close()
   }
+}
+
+interface RedcapDataFlags {
+  readonly dictionary: string
+  readonly events?: string[]
+  readonly db: string
+  readonly protocol?: string
+  readonly site?: string
+  readonly skipInvalidForms?: boolean
+  readonly reportJson?: string
+}
+
+/** The last line of a data import: what was written to the study. */
+function loadedLine(location: string, l: ClinicalLoadSummary): string {
+  return (
+    `\nLoaded into ${location}: ${l.subjectsCreated} subject(s) screened, ${l.subjectsMatched} matched, ` +
+    `${l.forms} form(s) with ${l.formVersions} version(s) and ${l.values} value(s), ${l.adverseEvents} adverse event(s)` +
+    (l.formVersionsSkipped > 0 ? `; ${l.formVersionsSkipped} invalid form version(s) left out\n` : '\n')
+  )
 }
 
 async function readText(path: string): Promise<string> {
