@@ -71,11 +71,13 @@ export async function loadClinicalData(
   subjects: readonly ImportedSubject[],
   options: ClinicalLoadOptions,
 ): Promise<Result<ClinicalLoadSummary>> {
+  // Every audit record the import writes names the file: the services keep no reason on a form's first version.
+  const actor = { ...options.actor, username: `${options.actor.username} (import of ${options.source})`.slice(0, 200) }
   return deps.store.write(async (tx) => {
     const services = createServices({ ...deps, store: joinedStore(deps.store, tx) })
     const loader = new SubjectLoader(
       services,
-      options,
+      { ...options, actor },
       deps.clock.now().slice(0, 10),
       new Map(compileProtocol(deps.protocol).forms.map((f) => [f.id, f])),
     )

@@ -62,7 +62,7 @@ for (const dialect of DIALECTS) {
       const loaded = check(
         await loadOdmFile(depsOf(fresh, target.store), file, { actor: fresh.actors[Role.Coordinator] }),
       )
-      return { built, fresh, loaded: loaded.loaded, report: loaded.report }
+      return { built, fresh, store: target.store, loaded: loaded.loaded, report: loaded.report }
     }
 
     it('Snapshot into new subjects: the same subjects, current values and derived values', async () => {
@@ -110,7 +110,11 @@ for (const dialect of DIALECTS) {
     })
 
     it('Transactional into enrolled subjects: every form version and adverse event, with the original who/when/why', async () => {
-      const { fresh, loaded } = await roundTrip({ fileType: 'Transactional' }, async (target) => {
+      const {
+        fresh,
+        loaded,
+        store: targetStore,
+      } = await roundTrip({ fileType: 'Transactional' }, async (target) => {
         await enrolSubject(target, target.actors.coordinator, 'MAL')
         await enrolSubject(target, target.actors.coordinator, 'MAL')
       })
@@ -132,6 +136,13 @@ for (const dialect of DIALECTS) {
       )
       const history = check(await fresh.services.forms.history(dm, vitals?.id ?? ''))
       expect(history.map((h) => h.values['weight'])).toEqual([71.5, 72.1])
+      // The services keep no reason on a first version: the audit records name the file through the importer.
+      const saved = await targetStore.db
+        .selectFrom('audit_log')
+        .select('username')
+        .where('kind', '=', 'form.saved')
+        .execute()
+      expect(new Set(saved.map((a) => a.username))).toEqual(new Set(['coordinator (import of export.xml)']))
       expect(history[1]?.reason).toMatch(
         /^Imported from export.xml; originally saved by .* at 2026-.*; reason: scale recalibrated$/,
       )
