@@ -20,7 +20,7 @@ import {
   createSealer,
   findProtocolVersionByHash,
   findStudy,
-  forUpdate,
+  findSubject,
   type Conn,
   type Sealer,
   type Store,
@@ -176,8 +176,7 @@ export async function subjectFor(
   subjectId: string,
   lock = false,
 ): Promise<Result<SubjectTable>> {
-  const q = c.db.selectFrom('subject').selectAll().where('id', '=', subjectId)
-  const row = await (lock ? forUpdate(c, q) : q).executeTakeFirst()
+  const row = await findSubject(c, subjectId, lock)
   const allowed = authorize(actor, action, row ? { siteId: row.site_id as SiteId } : {})
   const notFound = fail<SubjectTable>({ code: ProblemCode.NotFound, path: 'subjectId', message: 'not found' })
   if (!allowed.ok) return allowed.problems[0]?.code === ProblemCode.NotFound ? notFound : allowed

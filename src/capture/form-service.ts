@@ -19,6 +19,7 @@ import {
   fromJson,
   insertFormState,
   insertFormVersion,
+  recordFormSave,
   insertQuery,
   listCurrentFormVersions,
   listFormVersions,
@@ -477,7 +478,7 @@ export async function writeFormVersion(
         locked_by: null,
         open_auto_queries: 0,
       }
-  if (head) await updateFormState(tx, head.id, { current_version: version, status: 'entered', last_saved_at: at })
+  if (head) await recordFormSave(tx, head.id, version, at)
   else await insertFormState(tx, current)
   await insertFormVersion(tx, row)
   const before = previous
@@ -511,7 +512,7 @@ export async function writeFormVersion(
   )
   entries.push(...auto.entries)
   return ok({
-    form: formView(current, row, w.unblinded ? NONE : entry.hidden),
+    form: formView(current, row, w.unblinded ? NONE : entry.hidden, { values: clean, derived }),
     values: clean,
     entries,
     raised: auto.raised,
@@ -657,7 +658,15 @@ function signoff(version: number | null, at: string | null, by: string | null, c
 }
 
 /** A form instance's view; `hidden` are the values the reader may not see (empty for unblinded readers). */
-export function formView(head: FormStateTable, v: FormVersionTable, hidden: ReadonlySet<string>): FormView {
+export function formView(
+  head: FormStateTable,
+  v: FormVersionTable,
+  hidden: ReadonlySet<string>,
+  parsed?: {
+    readonly values: Readonly<Record<string, ItemValue>>
+    readonly derived: Readonly<Record<string, DerivedValue>>
+  },
+): FormView {
   return {
     id: head.id,
     subjectId: head.subject_id,
@@ -665,7 +674,7 @@ export function formView(head: FormStateTable, v: FormVersionTable, hidden: Read
     visitId: head.visit_id,
     formId: head.form_id,
     instance: head.instance,
-    ...versionView(v, hidden),
+    ...versionView(v, hidden, parsed),
     firstSavedAt: head.first_saved_at,
     verified: signoff(head.verified_version, head.verified_at, head.verified_by, head.current_version),
     signed: signoff(head.signed_version, head.signed_at, head.signed_by, head.current_version),
@@ -678,12 +687,23 @@ export function formHistory(versions: readonly FormVersionTable[], hidden: Reado
   return versions.map((v) => versionView(v, hidden))
 }
 
-function versionView(v: FormVersionTable, hidden: ReadonlySet<string>): FormVersionView {
+/** A version's view; `parsed` spares re-reading values the caller has just written. */
+function versionView(
+  v: FormVersionTable,
+  hidden: ReadonlySet<string>,
+  parsed?: {
+    readonly values: Readonly<Record<string, ItemValue>>
+    readonly derived: Readonly<Record<string, DerivedValue>>
+  },
+): FormVersionView {
   return {
     version: v.version,
     status: v.status as FormVersionView['status'],
-    values: visibleValues(parseValues(v.data), hidden),
-    derived: visibleValues(fromJson(Values, v.derived, 'derived values') as Record<string, DerivedValue>, hidden),
+    values: visibleValues(parsed?.values ?? parseValues(v.data), hidden),
+    derived: visibleValues(
+      parsed?.derived ?? (fromJson(Values, v.derived, 'derived values') as Record<string, DerivedValue>),
+      hidden,
+    ),
     protocolVersionId: v.protocol_version_id,
     formHash: v.form_hash,
     savedAt: v.saved_at,

@@ -1,15 +1,18 @@
 import type { Conn } from './store.ts'
-import { forUpdate } from './store.ts'
+import { PreparedQuery } from './prepared-query.ts'
 import type { AuditLogTable } from './schema.ts'
 
 export type AuditRow = AuditLogTable
 
+const lockHead = new PreparedQuery((db) =>
+  db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).forUpdate(),
+)
+const readHead = new PreparedQuery((db) => db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1))
+
 /** The chain head (last seq and hash), row-locked on PostgreSQL until the transaction ends. */
 export async function lockAuditHead(c: Conn): Promise<{ seq: number; hash: string }> {
-  const head = await forUpdate(
-    c,
-    c.db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1),
-  ).executeTakeFirstOrThrow()
+  const [head] = await (c.dialect === 'postgres' ? lockHead : readHead).run(c, {})
+  if (!head) throw new Error('the audit chain head row is missing')
   return { seq: Number(head.seq), hash: head.hash }
 }
 

@@ -1,5 +1,6 @@
 import type { Updateable } from 'kysely'
 import type { DataQueryTable, FormStateTable, FormVersionTable, QueryMessageTable } from './schema.ts'
+import { PreparedQuery } from './prepared-query.ts'
 import { forUpdate, type Conn } from './store.ts'
 
 export interface FormKey {
@@ -21,25 +22,41 @@ export function findFormState(c: Conn, key: FormKey, lock = false): Promise<Form
   return (lock ? forUpdate(c, q) : q).executeTakeFirst()
 }
 
+const formHead = new PreparedQuery<FormStateTable & { data: string | null; derived: string | null }, keyof FormKey>(
+  (db, p) =>
+    db
+      .selectFrom('form_state')
+      .leftJoin('form_version', (j) =>
+        j
+          .onRef('form_version.form_state_id', '=', 'form_state.id')
+          .onRef('form_version.version', '=', 'form_state.current_version'),
+      )
+      .selectAll('form_state')
+      .select(['form_version.data', 'form_version.derived'])
+      .where('form_state.subject_id', '=', p('subjectId'))
+      .where('form_state.visit_id', '=', p('visitId'))
+      .where('form_state.form_id', '=', p('formId'))
+      .where('form_state.instance', '=', p('instance') as never),
+)
+
 /** The head of a form instance with its current version's data, in one query (the save path). */
-export function findFormHead(
+export async function findFormHead(
   c: Conn,
   key: FormKey,
 ): Promise<(FormStateTable & { data: string | null; derived: string | null }) | undefined> {
-  return c.db
-    .selectFrom('form_state')
-    .leftJoin('form_version', (j) =>
-      j
-        .onRef('form_version.form_state_id', '=', 'form_state.id')
-        .onRef('form_version.version', '=', 'form_state.current_version'),
-    )
-    .selectAll('form_state')
-    .select(['form_version.data', 'form_version.derived'])
-    .where('form_state.subject_id', '=', key.subjectId)
-    .where('form_state.visit_id', '=', key.visitId)
-    .where('form_state.form_id', '=', key.formId)
-    .where('form_state.instance', '=', key.instance)
-    .executeTakeFirst()
+  return (await formHead.run(c, key))[0]
+}
+
+const saveHead = new PreparedQuery<never, 'id' | 'version' | 'at'>((db, p) =>
+  db
+    .updateTable('form_state')
+    .set({ current_version: p('version') as never, status: 'entered', last_saved_at: p('at') })
+    .where('id', '=', p('id')),
+)
+
+/** Moves a form instance's head to a newly saved version. */
+export async function recordFormSave(c: Conn, id: string, version: number, at: string): Promise<void> {
+  await saveHead.run(c, { id, version, at })
 }
 
 export function findFormStateById(c: Conn, id: string): Promise<FormStateTable | undefined> {
@@ -54,8 +71,25 @@ export async function updateFormState(c: Conn, id: string, patch: Updateable<For
   await c.db.updateTable('form_state').set(patch).where('id', '=', id).execute()
 }
 
+const insertVersion = new PreparedQuery<never, keyof FormVersionTable>((db, p) =>
+  db.insertInto('form_version').values({
+    id: p('id'),
+    form_state_id: p('form_state_id'),
+    version: p('version') as never,
+    status: p('status'),
+    data: p('data'),
+    derived: p('derived'),
+    protocol_version_id: p('protocol_version_id'),
+    form_hash: p('form_hash'),
+    saved_at: p('saved_at'),
+    saved_by: p('saved_by'),
+    saved_role: p('saved_role'),
+    reason: p('reason'),
+  }),
+)
+
 export async function insertFormVersion(c: Conn, row: FormVersionTable): Promise<void> {
-  await c.db.insertInto('form_version').values(row).execute()
+  await insertVersion.run(c, row)
 }
 
 export function findFormVersion(c: Conn, formStateId: string, version: number): Promise<FormVersionTable | undefined> {

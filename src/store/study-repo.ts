@@ -6,12 +6,22 @@ import type {
   SiteTable,
   StudyTable,
 } from './schema.ts'
-import { forShare, forUpdate, type Conn } from './store.ts'
+import { PreparedQuery } from './prepared-query.ts'
+import type { Conn } from './store.ts'
 
-/** The study row (one study per database). `lock`: share (every writer) or update (lock, unblind, go-live). */
-export function findStudy(c: Conn, lock?: 'share' | 'update'): Promise<StudyTable | undefined> {
-  const q = c.db.selectFrom('study').selectAll()
-  return (lock === 'share' ? forShare(c, q) : lock === 'update' ? forUpdate(c, q) : q).executeTakeFirst()
+const studyRow = {
+  plain: new PreparedQuery((db) => db.selectFrom('study').selectAll()),
+  share: new PreparedQuery((db) => db.selectFrom('study').selectAll().forShare()),
+  update: new PreparedQuery((db) => db.selectFrom('study').selectAll().forUpdate()),
+}
+
+/**
+ * The study row (one study per database). `lock` (PostgreSQL): share (every writer) or update (database lock,
+ * unblinding, go-live, setup); on SQLite the write transaction already excludes other writers.
+ */
+export async function findStudy(c: Conn, lock?: 'share' | 'update'): Promise<StudyTable | undefined> {
+  const query = c.dialect === 'postgres' && lock ? studyRow[lock] : studyRow.plain
+  return (await query.run(c, {}))[0]
 }
 
 export async function insertStudy(c: Conn, row: Insertable<StudyTable>): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Updateable } from 'kysely'
 import type { ClinicalEventTable, SubjectPeriodTable, SubjectTable, VisitRecordTable } from './schema.ts'
+import { PreparedQuery } from './prepared-query.ts'
 import type { Conn } from './store.ts'
 
 export async function insertSubject(c: Conn, row: SubjectTable): Promise<void> {
@@ -10,8 +11,18 @@ export async function updateSubject(c: Conn, id: string, patch: Updateable<Subje
   await c.db.updateTable('subject').set(patch).where('id', '=', id).execute()
 }
 
-export function findSubject(c: Conn, id: string): Promise<SubjectTable | undefined> {
-  return c.db.selectFrom('subject').selectAll().where('id', '=', id).executeTakeFirst()
+const subjectRow = {
+  plain: new PreparedQuery<SubjectTable, 'id'>((db, p) =>
+    db.selectFrom('subject').selectAll().where('id', '=', p('id')),
+  ),
+  update: new PreparedQuery<SubjectTable, 'id'>((db, p) =>
+    db.selectFrom('subject').selectAll().where('id', '=', p('id')).forUpdate(),
+  ),
+}
+
+/** A subject; `lock` takes its row lock on PostgreSQL, which serialises every change to the subject. */
+export async function findSubject(c: Conn, id: string, lock = false): Promise<SubjectTable | undefined> {
+  return (await (lock && c.dialect === 'postgres' ? subjectRow.update : subjectRow.plain).run(c, { id }))[0]
 }
 
 export function findSubjectByScreeningNumber(c: Conn, screeningNumber: string): Promise<SubjectTable | undefined> {
