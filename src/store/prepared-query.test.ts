@@ -20,6 +20,7 @@ describeEachDialect('prepared queries', ({ store }) => {
         { id: 'A', name: 'A', country: 'ES', city: null, target_enrolment: 5, active: 1, created_at: at },
         { id: 'B', name: 'B', country: 'ES', city: null, target_enrolment: 20, active: 1, created_at: at },
         { id: 'C', name: 'C', country: 'PT', city: null, target_enrolment: 20, active: 1, created_at: at },
+        { id: 'D', name: 'D', country: 'PT', city: null, target_enrolment: 20, active: 0, created_at: at },
       ])
       .execute()
     expect(await byCountry.run(store(), { country: 'ES', min: 0 })).toEqual([{ id: 'A' }, { id: 'B' }])
