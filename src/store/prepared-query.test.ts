@@ -7,6 +7,7 @@ const byCountry = new PreparedQuery<{ id: string }, 'country' | 'min'>((db, p) =
     .selectFrom('site')
     .select('id')
     .where('country', '=', p('country'))
+    .where('active', '=', 1)
     .where('target_enrolment', '>=', p('min') as never)
     .orderBy('id'),
 )
