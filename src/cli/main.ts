@@ -6,7 +6,7 @@ import { CommanderError } from 'commander'
 import { buildProgram } from './program.ts'
 import { ExitCode } from './exit.ts'
 
-const program = buildProgram()
+const program = await buildProgram(process.argv)
 try {
   await program.parseAsync(process.argv)
 } catch (e) {
