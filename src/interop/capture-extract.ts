@@ -72,6 +72,22 @@ export function joinVisitId(visitId: string, repeatKey: number | undefined): str
   return visitId === UNSCHEDULED_VISIT ? `${UNSCHEDULED_VISIT}-${repeatKey ?? 1}` : visitId
 }
 
+/**
+ * The blinded projection of a capture extract: the assignments (arm, what was received) are dropped. After
+ * end-of-study unblinding every reader's extract carries them; a blinded export still must not.
+ */
+export function blindedCapture(source: CaptureExtract): CaptureExtract {
+  if (source.blinded) return source
+  return {
+    ...source,
+    blinded: true,
+    subjects: source.subjects.map((s) => ({
+      ...s,
+      periods: s.periods.map((p) => ({ periodId: p.periodId, startDate: p.startDate })),
+    })),
+  }
+}
+
 /** The interop extract the ODM, REDCap and R writers take. `blinded` follows the capture extract. */
 export function toStudyExtract(
   source: CaptureExtract,

@@ -154,6 +154,7 @@ describe('bad input writes nothing to the study', () => {
     good = check(
       await buildExport(fx.services, fx.actors[Role.Statistician], fx.protocol, {
         format: 'odm',
+        blinded: false,
         fileType: 'Snapshot',
         withAudit: true,
         softwareVersion: 'test',

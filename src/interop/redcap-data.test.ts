@@ -109,6 +109,7 @@ describe('REDCap data CSV → the study', () => {
       await seedStudy(fx)
       const built = check(
         await buildExport(fx.services, fx.actors[Role.Statistician], fx.protocol, {
+          blinded: false,
           format: 'redcap',
           softwareVersion: 't',
         }),

@@ -12,7 +12,7 @@ import type { Actor } from '../access/index.ts'
 import type { FormVersionView, FormView, Services, StudyExtract as CaptureExtract } from '../capture/index.ts'
 import { fail, ok, ProblemCode, type Result } from '../domain/index.ts'
 import { compileProtocol, type ProtocolVersion } from '../protocol/index.ts'
-import { formKey, toSdtmInput, toStudyExtract } from './capture-extract.ts'
+import { blindedCapture, formKey, toSdtmInput, toStudyExtract } from './capture-extract.ts'
 import { odmToString, type OdmFileType } from './odm-writer.ts'
 import { rExport } from './r-export.ts'
 import { redcapData, redcapDictionary, redcapEvents } from './redcap-export.ts'
@@ -23,6 +23,8 @@ export type ExportFormat = 'odm' | 'redcap' | 'sdtm' | 'r'
 
 export interface ExportRequest {
   readonly format: ExportFormat
+  /** The projection wanted: blinded (no allocation) unless `false`, which needs a reader who sees allocations. */
+  readonly blinded?: boolean
   /** ODM only (default Snapshot). */
   readonly fileType?: OdmFileType
   /** ODM only: audit records and signatures (always for Transactional). */
@@ -56,7 +58,14 @@ export async function buildExport(
 ): Promise<Result<BuiltExport>> {
   const extracted = await services.extractStudy(actor)
   if (!extracted.ok) return extracted
-  const source = extracted.value
+  const wantBlinded = request.blinded !== false
+  if (!wantBlinded && extracted.value.blinded)
+    return fail({
+      code: ProblemCode.Forbidden,
+      path: 'blinded',
+      message: 'an unblinded export needs a reader who sees allocations',
+    })
+  const source = wantBlinded ? blindedCapture(extracted.value) : extracted.value
   if (source.study.protocolHash !== protocol.hash)
     return fail({
       code: ProblemCode.Conflict,

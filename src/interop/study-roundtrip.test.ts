@@ -47,6 +47,7 @@ for (const dialect of DIALECTS) {
       const statistician = fx.actors[Role.Statistician]
       const built = check(
         await buildExport(fx.services, statistician, fx.protocol, {
+          blinded: false,
           format: 'odm',
           softwareVersion: VERSION,
           ...request,
@@ -92,6 +93,7 @@ for (const dialect of DIALECTS) {
       // The second export of the imported study carries the same clinical data (and validates).
       const again = check(
         await buildExport(fresh.services, fresh.actors[Role.Statistician], fresh.protocol, {
+          blinded: false,
           format: 'odm',
           fileType: 'Snapshot',
           withAudit: false,
@@ -100,6 +102,7 @@ for (const dialect of DIALECTS) {
       )
       const first = check(
         await buildExport(fx.services, fx.actors[Role.Statistician], fx.protocol, {
+          blinded: false,
           format: 'odm',
           fileType: 'Snapshot',
           withAudit: false,

@@ -261,6 +261,7 @@ async function runExport(format: ExportFormat, flags: ExportFlags): Promise<void
     }
     const built = await buildExport(services, actor, protocol, {
       format,
+      blinded: flags.unblinded !== true,
       fileType: flags.transactional ? 'Transactional' : 'Snapshot',
       withAudit: flags.withAudit === true,
       softwareVersion: pkg.version,
