@@ -2,6 +2,10 @@
  * Interoperability: CDISC ODM 1.3.2 import/export, REDCap data dictionaries and data, SDTM-style and R-ready
  * exports. Readers never throw on bad input (problems carry the line); writers are pure functions of plain data
  * (`StudyExtract`) writing to a sink, so the CLI and API only choose where the bytes go.
+ *
+ * Wired to the live study through the capture services: `buildExport`/`writeExport` (the services' extraction,
+ * blinded unless asked otherwise, written atomically and audited) and `loadOdmFile`/`loadRedcapData`/
+ * `loadClinicalData` (clinical data loaded through the services in one transaction, all or nothing).
  */
 export * from './study-extract.ts'
 export * from './odm-oids.ts'
@@ -91,6 +95,7 @@ export {
 } from './sdtm.ts'
 export { rExport, type RExportOptions } from './r-export.ts'
 export {
+  blindedCapture,
   formKey,
   joinVisitId,
   splitVisitId,
