@@ -69,7 +69,7 @@ function consortMismatches(r: DemoResult): string[] {
     if (report !== (truth ?? 0)) out.push(`${what}: report ${report}, simulated ${truth ?? 0}`)
   }
   same('screened', c.assessed, d.screened)
-  same('screen failures', c.excluded, d.screenFailures)
+  same('not randomized', c.excluded, d.screenFailures + d.inScreening)
   same('randomized', c.randomized, d.randomized)
   for (const g of c.groups) {
     same(`${g.key} allocated`, g.allocated, d.randomizedByArm[g.key])

@@ -9,7 +9,6 @@
  * treatment, and again at each infusion with what the pharmacist actually prepared; since a treatment that
  * starts on day d changes nothing before d, everything already done stays true and only the future is replanned.
  */
-import type { Actor } from '../../access/index.ts'
 import { AE_VISIT, type AdverseEventView, type SaveResult } from '../../capture/index.ts'
 import type { IsoDate } from '../../domain/index.ts'
 import type { CompiledForm } from '../../protocol/index.ts'
@@ -26,7 +25,7 @@ import { formValues, withTranscriptionError, type FormValues } from './demo-form
 import { lastVisitOf, type CandidatePlan, type PlannedVisit } from './demo-plan.ts'
 import { acknowledgeLater, registerSaved } from './demo-monitoring.ts'
 import type { SubjectTruth } from './demo-tally.ts'
-import type { SiteTeam } from './demo-team.ts'
+import { collectorOf, type SiteTeam } from './demo-team.ts'
 import { dateOf, instantOf, moveTo, must, pass, saveForm, type DemoWorld } from './demo-world.ts'
 
 /** Minutes of the day (480 = 08:00). */
@@ -116,9 +115,15 @@ export class PatientJourney {
     const visits = this.#visitsInScope()
     const visitDays = visits.map((v) => this.#modelDay(v.day))
     const extraction = visits.find((v) => v.visit.procedures.includes('extraction'))
+    // A randomized patient is followed to the last visit of the protocol or to the data cut, whichever is first.
+    const lastPlanned = this.plan.visits[this.plan.visits.length - 1]?.day ?? this.plan.randomizationDay
+    const endDay =
+      this.plan.outcome.kind === 'randomized'
+        ? this.#modelDay(Math.min(this.#world.cutDay, lastPlanned))
+        : (visitDays[visitDays.length - 1] ?? 0)
     return simulatePatient(this.#world.settings.params, this.#course, this.#world.patients.fork(this.plan.index), {
       visitDays,
-      endDay: visitDays[visitDays.length - 1] ?? 0,
+      endDay,
       aeFromDay: this.#modelDay(this.plan.screeningDay),
       ...(extraction ? { extractionDay: this.#modelDay(extraction.day) } : {}),
       infusions: this.#infusions,
@@ -271,8 +276,6 @@ export class PatientJourney {
     const s = w.services.subjects
     const c = this.#staff.coordinator
     const date = this.#date(planned.day)
-    const desk = w.desks.get(this.plan.siteId)
-    if (desk && desk.firstScreeningDay === null) desk.firstScreeningDay = planned.day
     const subject = must(await s.screen(c, { siteId: this.plan.siteId, screeningDate: date }), 'screening')
     this.#subjectId = subject.id
     this.#screeningNumber = subject.screeningNumber
@@ -345,7 +348,7 @@ export class PatientJourney {
       const wrong = this.plan.transcriptionErrors.has(`${planned.visit.id}/${formId}`)
         ? withTranscriptionError(values, r.fork('error'))
         : null
-      const saved = await saveForm(w, this.#actorFor(form), {
+      const saved = await saveForm(w, collectorOf(this.#staff, form.instrument?.id), {
         subjectId: this.#subjectId,
         siteId: this.plan.siteId,
         visitId: planned.visit.id,
@@ -382,22 +385,6 @@ export class PatientJourney {
       error: itemId ? { itemId, correct: values, queryRaised: false } : null,
       autoQueries: saved.queriesRaised.length,
     })
-  }
-
-  /** Efficacy ratings by the blinded assessor; vital signs, screening forms and procedures by the site staff. */
-  #actorFor(form: CompiledForm): Actor {
-    switch (form.instrument?.id) {
-      case 'ALSFRS-R':
-      case 'MAS':
-      case 'NEUROPHYS':
-      case 'SPIROMETRY':
-      case 'ECAS':
-        return this.#staff.assessor
-      case 'EXTRACTION':
-        return this.#staff.investigator
-      default:
-        return this.#staff.coordinator
-    }
   }
 
   async #extraction(planned: PlannedVisit): Promise<void> {
@@ -467,13 +454,13 @@ export class PatientJourney {
     w.tally.counts.randomized++
     const truth = this.#truth
     if (truth) {
-      truth.arm = await this.#armOf(0)
+      truth.arm = (await this.#assignment(0)).arm
       truth.periods.push(w.protocol.periods[0]?.id ?? '')
     }
   }
 
-  /** The arm of the subject in a period, as the unblinded pharmacist sees it (the demo's ground truth). */
-  async #armOf(periodIndex: number): Promise<string> {
+  /** The subject's assignment in a period, as the unblinded pharmacist sees it (the demo's ground truth). */
+  async #assignment(periodIndex: number): Promise<{ readonly arm: string; readonly kind: 'allocated' | 'continues' }> {
     const view = must(
       await this.#world.services.subjects.get(this.#staff.pharmacist, this.#subjectId),
       'reading the allocation',
@@ -482,7 +469,7 @@ export class PatientJourney {
     if (!allocation || allocation.blinded) throw new Error('demo: the pharmacist should see the allocation')
     const period = allocation.periods[periodIndex]
     if (!period) throw new Error(`demo: ${this.#screeningNumber} has no period ${periodIndex}`)
-    return period.assignment.arm
+    return period.assignment
   }
 
   async #infuse(planned: PlannedVisit, index: number, now: number): Promise<void> {
@@ -567,15 +554,10 @@ export class PatientJourney {
     )
     const truth = this.#truth
     if (truth) {
-      const view = must(
-        await w.services.subjects.get(this.#staff.pharmacist, this.#subjectId),
-        'reading the allocation',
-      )
-      const period = view.allocation && !view.allocation.blinded ? view.allocation.periods[k + 1] : undefined
-      if (!period) throw new Error(`demo: ${this.#screeningNumber} did not enter ${next.id}`)
-      truth.laterArms.push(period.assignment.arm)
+      const assignment = await this.#assignment(k + 1)
+      truth.laterArms.push(assignment.arm)
       truth.periods.push(next.id)
-      if (period.assignment.kind === 'allocated') truth.reRandomizedTo = period.assignment.arm
+      if (assignment.kind === 'allocated') truth.reRandomizedTo = assignment.arm
     }
   }
 
@@ -676,8 +658,8 @@ export class PatientJourney {
       acknowledgeLater(w, view, this.plan.rng.fork('sponsor').fork(key))
     }
     if (resolvedDay === null && !fatal) this.#openAes.set(key, { id: view.id, values })
-    const form =
-      w.compiled.forms.find((f) => f.id === view.formId) ?? w.compiled.forms.find((f) => f.instrument?.id === 'AE')
+    // The report is a version of the protocol's AE form: the monitor verifies it like the other forms.
+    const form = w.compiled.forms.find((f) => f.instrument?.id === 'AE')
     if (form) {
       registerSaved(w, {
         formInstanceId: view.formId,

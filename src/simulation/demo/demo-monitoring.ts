@@ -6,9 +6,9 @@
  * automatic queries from soft ranges are confirmed by the site; the sponsor acknowledges every serious adverse
  * event and assesses its expectedness. At the data cut a close-out visit clears every site before the lock.
  */
-import type { Actor } from '../../access/index.ts'
 import type { AdverseEventView } from '../../capture/index.ts'
 import type { Rng } from '../model/index.ts'
+import { collectorOf, type SiteTeam } from './demo-team.ts'
 import { deskOf, instantOf, moveTo, must, pass, saveForm, type DemoWorld, type FormToVerify } from './demo-world.ts'
 
 /** Days between monitoring visits, and from a site's first screening to its first visit [assumption]. */
@@ -16,7 +16,6 @@ export const MONITORING = { intervalDays: 56, firstAfterDays: 28, sampleShare: 0
 
 /** Instruments verified in full: the primary endpoint and what eligibility and the product depend on. */
 const FULL_SDV = new Set(['ALSFRS-R', 'SPIROMETRY', 'EXTRACTION'])
-const ASSESSOR_FORMS = new Set(['ALSFRS-R', 'MAS', 'NEUROPHYS', 'SPIROMETRY', 'ECAS'])
 
 export interface SavedForm extends FormToVerify {
   readonly siteId: string
@@ -159,7 +158,7 @@ async function correct(world: DemoWorld, siteId: string, f: FormToVerify, queryI
   const error = f.error
   if (!error) return
   const staff = siteTeam(world, siteId)
-  const actor = ASSESSOR_FORMS.has(f.form.instrument?.id ?? '') ? staff.assessor : staff.coordinator
+  const actor = collectorOf(staff, f.form.instrument?.id)
   await saveForm(world, actor, {
     subjectId: f.subjectId,
     siteId,
@@ -249,10 +248,7 @@ export function acknowledgeLater(world: DemoWorld, sae: AdverseEventView, r: Rng
   })
 }
 
-function siteTeam(
-  world: DemoWorld,
-  siteId: string,
-): { monitor: Actor; coordinator: Actor; assessor: Actor; investigator: Actor } {
+function siteTeam(world: DemoWorld, siteId: string): SiteTeam {
   const staff = world.team.sites.get(siteId)
   if (!staff) throw new Error(`demo: no team at site ${siteId}`)
   return staff

@@ -28,7 +28,7 @@ export function demoSummary(
   lines.push(
     `Demo finished: ${results.provenance.studyId}, seed ${s.seed}, ${s.patients} patients, true effect: ${s.effectLabel}`,
     `  Simulated ${run.studyStart} to the data cut on ${run.dataCut}; database locked ${run.lockedAt.slice(0, 10)}, then unblinded`,
-    `  Screened ${d.screened}: ${d.screenFailures} screen failures (${byKey(d.screenFailureReasons)}), randomized ${d.randomized} (${byKey(d.randomizedByArm)})`,
+    `  Screened ${d.screened}: ${d.screenFailures} screen failures (${byKey(d.screenFailureReasons)}), ${d.inScreening > 0 ? `${d.inScreening} still in screening at the cut, ` : ''}randomized ${d.randomized} (${byKey(d.randomizedByArm)})`,
     `  Not infused, lot failed release: ${byKey(d.releaseFailedByArm)}; infused: ${byKey(d.infusedByArm)}`,
     `  Month-6 re-randomization of placebo patients: ${byKey(d.reRandomized)}`,
     `  Deaths ${d.deaths} (${byKey(d.deathsByArm)}), tracheostomy/permanent ventilation ${d.ventilations}, withdrawals ${byKey(d.withdrawals)}, completed ${d.completed}`,

@@ -129,7 +129,8 @@ export class DemoTally {
       if (s.reRandomizedTo) reRandomized[s.reRandomizedTo] = (reRandomized[s.reRandomizedTo] ?? 0) + 1
     return {
       screened: all.length,
-      screenFailures: all.length - randomized.length,
+      screenFailures: all.filter((s) => s.screenFailure !== null).length,
+      inScreening: all.filter((s) => s.screenFailure === null && s.arm === null).length,
       screenFailureReasons: reasons,
       randomized: randomized.length,
       randomizedByArm: count(() => true),
@@ -150,6 +151,8 @@ export class DemoTally {
 export interface DemoDisposition {
   readonly screened: number
   readonly screenFailures: number
+  /** Still in screening at the data cut (neither failed nor randomized). */
+  readonly inScreening: number
   readonly screenFailureReasons: Readonly<Record<string, number>>
   readonly randomized: number
   readonly randomizedByArm: Readonly<Record<string, number>>

@@ -37,6 +37,15 @@ export interface DemoTeam {
   password(actor: Actor): string
 }
 
+/** Instruments rated by the blinded outcome assessor; the investigator documents the extraction himself. */
+const ASSESSOR_INSTRUMENTS: ReadonlySet<string> = new Set(['ALSFRS-R', 'MAS', 'NEUROPHYS', 'SPIROMETRY', 'ECAS'])
+
+/** Who at the site enters (and corrects) a form: efficacy ratings the assessor, procedures the investigator, the rest the coordinator. */
+export function collectorOf(staff: SiteTeam, instrumentId: string | undefined): Actor {
+  if (instrumentId !== undefined && ASSESSOR_INSTRUMENTS.has(instrumentId)) return staff.assessor
+  return instrumentId === 'EXTRACTION' ? staff.investigator : staff.coordinator
+}
+
 /** Accounts for the protocol's sites, passwords from `newPassword`. */
 export function teamAccounts(protocol: ProtocolFile, newPassword: () => string): DemoAccount[] {
   const accounts: DemoAccount[] = []

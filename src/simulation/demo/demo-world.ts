@@ -32,8 +32,6 @@ export interface SiteDesk {
   readonly toVerify: FormToVerify[]
   /** Verified primary-endpoint forms the investigator has not signed yet. */
   readonly toSign: string[]
-  /** Study day of the site's first screening (monitoring starts a month later). */
-  firstScreeningDay: number | null
 }
 
 export interface DemoWorld {

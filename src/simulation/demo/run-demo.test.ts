@@ -85,7 +85,7 @@ describe('sqlite: the reduced demo (12 patients, 14 months)', () => {
     const d = demo.run.disposition
     const c = results.consort
     expect(c.assessed).toBe(d.screened)
-    expect(c.excluded).toBe(d.screenFailures)
+    expect(c.excluded).toBe(d.screenFailures + d.inScreening)
     expect(counts(c.excludedReasons)).toEqual(d.screenFailureReasons)
     expect(c.randomized).toBe(d.randomized)
     const group = (arm: string) => {

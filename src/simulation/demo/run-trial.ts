@@ -157,10 +157,7 @@ export async function runTrial(options: TrialRunOptions): Promise<Result<TrialRu
     startDate,
     cutDay,
     desks: new Map(
-      protocol.sites.map((site): [string, SiteDesk] => [
-        site.id,
-        { siteId: site.id, toVerify: [], toSign: [], firstScreeningDay: null },
-      ]),
+      protocol.sites.map((site): [string, SiteDesk] => [site.id, { siteId: site.id, toVerify: [], toSign: [] }]),
     ),
     patients: root.fork('patients'),
     oversight: root.fork('oversight'),
