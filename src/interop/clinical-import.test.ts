@@ -231,6 +231,22 @@ describe('bad input writes nothing to the study', () => {
     })
   }
 
+  it('data made for another protocol: refused as a whole, naming what the study lacks', async () => {
+    const before = await footprint(store)
+    const r = await loadOdmFile(deps, sample('openedc-example-clinicaldata.xml'), {
+      actor: IMPORTER,
+      site: 'MAL',
+      metadataFile: sample('openedc-example-metadata.xml'),
+    })
+    expect(r.ok ? null : r.problems[0]).toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(
+        /^the study's protocol \(ADMSC-ALS .*\) has no form F_1, visit V_1, form F_2/,
+      ) as string,
+    })
+    expect(await footprint(store)).toEqual(before)
+  })
+
   it('an injected formula loads as text and is neutralised in every CSV export', async () => {
     const formula = '=HYPERLINK("http://evil.example/x","Headache")'
     const xml = good.replace(

@@ -17,7 +17,7 @@ import { compileProtocol, validateFormEntry, type CompiledForm } from '../protoc
 import type { Conn, Store } from '../store/index.ts'
 import { joinVisitId } from './capture-extract.ts'
 import type { ImportedAudit, ImportedFormSave, ImportedSubject } from './odm-clinical.ts'
-import { ADVERSE_EVENT_VISIT, ALLOCATION_FORM } from './odm-oids.ts'
+import { ADVERSE_EVENT_VISIT, ALLOCATION_FORM, UNSCHEDULED_VISIT } from './odm-oids.ts'
 import { ReportCollector, type ImportReport, type ReportEntry } from './import-report.ts'
 import { importOdmFile, type OdmImportOptions } from './odm-import.ts'
 import type { CapturedValue } from './study-extract.ts'
@@ -71,6 +71,8 @@ export async function loadClinicalData(
   subjects: readonly ImportedSubject[],
   options: ClinicalLoadOptions,
 ): Promise<Result<ClinicalLoadSummary>> {
+  const mismatch = protocolMismatch(deps, subjects)
+  if (mismatch) return fail(mismatch)
   // Every audit record the import writes names the file: the services keep no reason on a form's first version.
   const actor = { ...options.actor, username: `${options.actor.username} (import of ${options.source})`.slice(0, 200) }
   return deps.store.write(async (tx) => {
@@ -87,6 +89,33 @@ export async function loadClinicalData(
     }
     return ok(loader.summary())
   })
+}
+
+/**
+ * A file made for another protocol fails as a whole, before anything is written, naming what the study lacks
+ * (rather than at the first form the services refuse).
+ */
+function protocolMismatch(deps: CaptureDeps, subjects: readonly ImportedSubject[]): Problem | undefined {
+  const protocol = deps.protocol.protocol
+  const forms = new Set(protocol.forms.map((f) => f.id))
+  const visits = new Set([...protocol.visits.map((v) => v.id), UNSCHEDULED_VISIT, ADVERSE_EVENT_VISIT])
+  const missing = new Set<string>()
+  for (const s of subjects)
+    for (const save of s.saves) {
+      if (save.formId === ALLOCATION_FORM) continue
+      if (!forms.has(save.formId)) missing.add(`form ${save.formId}`)
+      if (!visits.has(save.visitId)) missing.add(`visit ${save.visitId}`)
+    }
+  if (missing.size === 0) return undefined
+  const list = [...missing]
+  return {
+    code: ProblemCode.Conflict,
+    path: '',
+    message:
+      `the study's protocol (${protocol.study.id} ${protocol.study.version}) has no ${list.slice(0, 5).join(', ')}` +
+      `${list.length > 5 ? ` or ${list.length - 5} more` : ''}: the file was made for another protocol ` +
+      '(load it into a study set up from the protocol its metadata translates to)',
+  }
 }
 
 /** ISO date of an ODM DateTimeStamp (`2026-01-31T…` or a bare date); undefined for anything else. */
