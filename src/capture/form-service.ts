@@ -3,7 +3,13 @@ import { z } from 'zod'
 import { Action, seesAllocation, type Actor } from '../access/index.ts'
 import { AuditKind, type AuditChange, type AuditEntry } from '../audit/index.ts'
 import { fail, ok, ProblemCode, type Instant, type IsoDate, type Result } from '../domain/index.ts'
-import { formulaReferences, InstrumentId, type DerivedValue, type ItemValue } from '../instruments/index.ts'
+import {
+  conditionReferences,
+  formulaReferences,
+  InstrumentId,
+  type DerivedValue,
+  type ItemValue,
+} from '../instruments/index.ts'
 import {
   canonicalJson,
   validateFormEntry,
@@ -157,6 +163,11 @@ export interface CatalogueForm {
    * be entered by a blinded user (a blinded save keeps their previous values).
    */
   readonly hidden: ReadonlySet<string>
+  /**
+   * Edit checks that read hidden values: they raise no automatic query, since a query's presence or text would
+   * tell a blinded reader something about the allocation (e.g. the share of the dose given).
+   */
+  readonly blindChecks: ReadonlySet<string>
 }
 
 /** What the form service precomputes once per protocol: forms by id with their definition hashes. */
@@ -167,12 +178,7 @@ export interface FormCatalogue {
 }
 
 export function formCatalogue(ctx: Ctx): FormCatalogue {
-  const forms = new Map(
-    ctx.compiled.forms.map((form): [string, CatalogueForm] => [
-      form.id,
-      { form, hash: createHash('sha256').update(canonicalJson(form)).digest('hex'), hidden: hiddenValues(form) },
-    ]),
-  )
+  const forms = new Map(ctx.compiled.forms.map((form): [string, CatalogueForm] => [form.id, catalogueForm(form)]))
   return {
     forms,
     onsetForms: ctx.compiled.forms.filter((f) => f.items.some((i) => i.id === 'onset_date')).map((f) => f.id),
@@ -436,7 +442,11 @@ export async function writeFormVersion(
       : {},
   )
   if (!checked.ok) return checked
-  const { values: clean, derived, queries } = checked.value
+  const { values: clean, derived } = checked.value
+  const queries =
+    entry.blindChecks.size > 0
+      ? checked.value.queries.filter((q) => !entry.blindChecks.has(q.checkId))
+      : checked.value.queries
 
   const previous = found?.data && found.derived ? { data: found.data, derived: found.derived } : undefined
   const version = (head?.current_version ?? 0) + 1
@@ -549,6 +559,14 @@ async function entryContext(
     onsetDate,
     died: subject.death_date !== null && subject.death_date <= assessmentDate,
   }
+}
+
+function catalogueForm(form: CompiledForm): CatalogueForm {
+  const hidden = hiddenValues(form)
+  const blindChecks = new Set(
+    form.checks.filter((c) => conditionReferences(c.when).some((r) => hidden.has(r))).map((c) => c.id),
+  )
+  return { form, hash: createHash('sha256').update(canonicalJson(form)).digest('hex'), hidden, blindChecks }
 }
 
 /** The unblinded-only items of a form and the derived values that depend on them (derived values may chain). */

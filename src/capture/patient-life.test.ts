@@ -321,7 +321,9 @@ describeEachDialect('the life of a patient', ({ store }) => {
           date: '2026-09-07',
           startedAt: '2026-09-07T09:00:00.000Z',
           endedAt: '2026-09-07T09:30:00.000Z',
-          volumeMl: 50,
+          // Only 20 of 50 mL, yet marked completed: for an active bag the form's edit check on the share of the
+          // dose given would fire, for a placebo bag (0 of 0) it cannot, so it must raise no query at all.
+          volumeMl: 20,
           status: 'completed',
         }),
       )
@@ -388,6 +390,7 @@ describeEachDialect('the life of a patient', ({ store }) => {
       calendar: check(await fx.services.visits.calendar(actor, id, { today: '2027-06-02' })),
       forms: check(await fx.services.forms.listForSubject(actor, id)),
       aes: check(await fx.services.safety.list(actor, { subjectId: id })),
+      queries: check(await fx.services.queries.list(actor, { subjectId: id })),
       audit: check(await fx.services.reads.auditTrail(actor, { subjectId: id, limit: 500 })),
       list: check(
         await fx.services.reads.subjects(actor, {
