@@ -51,7 +51,6 @@ beforeAll(async () => {
     odm: ['export', 'odm', '--db', DB, '--out', out('blinded.xml'), '--with-audit', '--validate'],
     redcap: ['export', 'redcap', '--db', DB, '--out', out('redcap'), '--blinded'],
     sdtm: ['export', 'sdtm', '--db', DB, '--out', out('sdtm')],
-    r: ['export', 'r', '--db', DB, '--out', out('r')],
     unblinded: ['export', 'odm', '--db', DB, '--out', out('unblinded.xml'), '--unblinded', '--confirm-unblinded'],
     unconfirmed: ['export', 'odm', '--db', DB, '--out', out('refused.xml'), '--unblinded'],
     missingDb: ['export', 'odm', '--db', out('nope.sqlite'), '--out', out('nope.xml')],
@@ -95,8 +94,7 @@ function filesOf(path: string): string[] {
 
 describe('trialdesk export', () => {
   it('writes each format, blinded by default, and records every export in the audit trail', () => {
-    for (const k of ['odm', 'redcap', 'sdtm', 'r', 'unblinded'])
-      expect(run(k), k).toMatchObject({ code: 0, stderr: '' })
+    for (const k of ['odm', 'redcap', 'sdtm', 'unblinded']) expect(run(k), k).toMatchObject({ code: 0, stderr: '' })
     expect(run('odm').stdout).toMatch(/^ADMSC-ALS: blinded odm export of 2 subject\(s\), sha256 [0-9a-f]{64}/)
     expect(run('unblinded').stdout).toMatch(/UNBLINDED odm export/)
     expect(filesOf(out('redcap')).map((f) => f.slice(-8))).toHaveLength(4)
@@ -108,11 +106,10 @@ describe('trialdesk export', () => {
     expect(written.map((e) => `${String(e.export)} ${e.blinded ? 'blinded' : 'unblinded'}`).sort()).toEqual([
       'odm blinded',
       'odm unblinded',
-      'r blinded',
       'redcap blinded',
       'sdtm blinded',
     ])
-    expect(exportsAudited.filter((e) => e.export === 'study-extract')).toHaveLength(5)
+    expect(exportsAudited.filter((e) => e.export === 'study-extract')).toHaveLength(4)
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
   })
 
@@ -121,8 +118,8 @@ describe('trialdesk export', () => {
   })
 
   it('blinded files carry no allocation: no arm id or label, no dose, no allocation form', () => {
-    const blinded = [out('blinded.xml'), ...filesOf(out('redcap')), ...filesOf(out('sdtm')), ...filesOf(out('r'))]
-    expect(blinded.length).toBeGreaterThan(20)
+    const blinded = [out('blinded.xml'), ...filesOf(out('redcap')), ...filesOf(out('sdtm'))]
+    expect(blinded.length).toBe(14)
     const labels = ['AdMSC 1×10^6 cells/kg', 'AdMSC 2×10^6 cells/kg', 'AdMSC 4×10^6 cells/kg', 'Placebo']
     for (const file of blinded) {
       const text = readFileSync(file, 'utf8')
