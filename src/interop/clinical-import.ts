@@ -25,7 +25,10 @@ import type { CapturedValue } from './study-extract.ts'
 export interface ClinicalLoadOptions {
   /** Who loads the data: needs `subject.screen`, `form.enter` and `ae.report` at the subjects' sites. */
   readonly actor: Actor
-  /** The file the data comes from, named in every version's reason. */
+  /**
+   * The file the data comes from: named in the reason of every version after a form's first (with the original
+   * who/when/why) and, through the importer's name, in every audit record the import writes.
+   */
   readonly source: string
   /** Site of subjects whose file names no (known) site. */
   readonly site?: string | undefined
@@ -53,7 +56,12 @@ export interface ClinicalLoadSummary {
   readonly skipped: readonly ReportEntry[]
 }
 
-/** The store seen by services that must join an open transaction: `write` runs in it instead of opening one. */
+/**
+ * The store seen by services that must join an open transaction: `write` runs in it instead of opening one.
+ * A service that fails does not roll back its own part then; the loader stops at the first failure and the
+ * outer transaction rolls back everything (forms left out with `invalidForms: 'skip'` are judged before any
+ * service is called).
+ */
 function joinedStore(store: Store, tx: Conn): Store {
   return {
     db: tx.db,
