@@ -75,11 +75,19 @@ function consortMismatches(r: DemoResult): string[] {
     same(`${g.key} allocated`, g.allocated, d.randomizedByArm[g.key])
     same(`${g.key} failed release`, g.productFailed, d.releaseFailedByArm[g.key])
     same(`${g.key} infused`, g.infused, d.infusedByArm[g.key])
+    // A death by the data cut ends participation in the report's flow, also after a withdrawal.
+    same(
+      `${g.key} died`,
+      g.periods.reduce((n, p) => n + p.died, 0),
+      d.deathsByArm[g.key],
+    )
     same(
       `${g.key} withdrawn`,
       g.periods.reduce((n, p) => n + p.discontinued, 0),
-      d.withdrawnByArm[g.key],
+      d.withdrawnAliveByArm[g.key],
     )
+    for (const x of g.periods[1]?.reallocated ?? [])
+      same(`${g.key} re-randomized to ${x.to}`, x.n, d.reRandomized[x.to])
   }
   return out
 }
