@@ -17,6 +17,7 @@ import { stringify } from 'yaml'
 import type { Problem, ProtocolFile } from '../../domain/index.ts'
 import {
   buildExport,
+  findXmllint,
   formatImportReport,
   importOdmFile,
   importRedcapDictionary,
@@ -270,6 +271,17 @@ async function runExport(format: ExportFormat, flags: ExportFlags): Promise<void
     const written = await writeExport(services, actor, built.value, flags.out)
     if (!written.ok) fail(written.problems, flags.out)
     if (flags.validate) {
+      if (!findXmllint())
+        fail(
+          [
+            {
+              code: 'unsupported',
+              path: '',
+              message: 'written, but not validated: xmllint is not installed (libxml2-utils)',
+            },
+          ],
+          flags.out,
+        )
       const outcome = validateXmlFile(flags.out)
       if (!outcome.valid) {
         process.stderr.write(
