@@ -41,7 +41,9 @@ export function registerInteropCommands(program: Command): void {
   registerExportCommands(program)
   const imp = program
     .command('import')
-    .description('import a study definition from another system into a TrialDesk protocol')
+    .description(
+      'import another system’s study definition into a TrialDesk protocol, and its clinical data into the study',
+    )
   imp
     .command('odm')
     .description(
