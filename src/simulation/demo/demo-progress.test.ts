@@ -87,3 +87,11 @@ describe('sign-in accounts', () => {
     ])
   })
 })
+
+describe('progress on a narrow terminal', () => {
+  it('drops the bar before cutting the counts', () => {
+    let text = ''
+    progressReporter({ isTTY: true, columns: 80, write: (t: string) => void (text += t) }).update(at('2027-03-14', 0.5))
+    expect(text).toBe(`\r2027-03-14  screened 12  randomized 9  active 8  dead 1  forms 1,234\u001b[K`)
+  })
+})

@@ -48,8 +48,11 @@ export function progressReporter(stream: ProgressStream, options: { readonly qui
         const now = performance.now()
         if (now - lastDraw < REDRAW_MS && p.fraction < 1) return
         lastDraw = now
-        const width = Math.max(40, (stream.columns ?? 100) - 1)
-        stream.write(`\r${progressLine(p).slice(0, width)}\u001b[K`)
+        // A narrow terminal loses the bar first, then the end of the line (0 columns: not known).
+        const width = stream.columns ? Math.max(20, stream.columns - 1) : 120
+        const line = progressLine(p)
+        const fitted = line.length <= width ? line : line.slice(line.indexOf(']') + 2, line.indexOf(']') + 2 + width)
+        stream.write(`\r${fitted}\u001b[K`)
         open = true
         return
       }
