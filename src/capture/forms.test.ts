@@ -297,6 +297,8 @@ describeEachDialect('forms: versions, reasons, queries, review and locks', ({ di
       [2, '1.1'],
     ])
     expect(summary.protocol.label).toBe('1.1')
+    const back = await fx.services.study.setup(fx.actors.admin)
+    expect(back.ok ? null : back.problems[0]?.code).toBe('conflict')
     const extract = check(await v2.extractStudy(fx.actors.sponsor))
     const ids = new Set(extract.forms.map((f) => f.protocolVersionId))
     expect(ids).toEqual(new Set([extract.study.protocolVersions[0]?.id]))

@@ -83,6 +83,10 @@ export function studyService(ctx: Ctx): StudyService {
         }
         const versions = await listProtocolVersions(tx)
         const loaded = versions.find((v) => v.hash === version.hash)
+        if (existing && loaded && loaded.id !== existing.protocol_version_id) {
+          const message = `protocol version ${loaded.version_label} was superseded by a later amendment; load the current protocol`
+          return fail({ code: ProblemCode.Conflict, path: 'study.version', message })
+        }
         const entries: AuditEntry[] = []
         let versionId = loaded?.id
         if (!versionId) {
