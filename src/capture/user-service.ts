@@ -3,6 +3,7 @@ import { Action, authorize, type Actor } from '../access/index.ts'
 import { appendAudit, AuditKind, type AuditActor } from '../audit/index.ts'
 import { fail, ok, ProblemCode, ROLES, type Result, type Role, type SiteId, type UserId } from '../domain/index.ts'
 import {
+  findActiveSession,
   findSession,
   findUser,
   findUserByUsername,
@@ -281,16 +282,20 @@ export function authService(ctx: Ctx): AuthService {
     },
 
     async findSession(idHash) {
-      const session = await findSession(ctx.store, idHash)
-      if (!session || session.revoked_at || session.expires_at <= ctx.clock.now()) return undefined
-      const user = await findUser(ctx.store, session.user_id)
-      if (!user || user.active !== 1) return undefined
+      const row = await findActiveSession(ctx.store, idHash, ctx.clock.now())
+      if (!row) return undefined
+      const sites = fromJson(SiteList, row.sites, `user ${row.user} sites`)
       return {
         idHash,
-        actor: actorOf(user),
-        createdAt: session.created_at,
-        lastSeenAt: session.last_seen_at,
-        expiresAt: session.expires_at,
+        actor: {
+          userId: row.user as UserId,
+          username: row.username,
+          role: row.role as Role,
+          sites: sites as readonly SiteId[] | 'all',
+        },
+        createdAt: row.created_at,
+        lastSeenAt: row.last_seen_at,
+        expiresAt: row.expires_at,
       }
     },
 

@@ -1,5 +1,6 @@
 import type { Updateable } from 'kysely'
 import type { SessionTable, UserTable } from './schema.ts'
+import { PreparedQuery } from './prepared-query.ts'
 import type { Conn } from './store.ts'
 
 export function findUserByUsername(c: Conn, username: string): Promise<UserTable | undefined> {
@@ -24,6 +25,26 @@ export async function updateUser(c: Conn, id: string, patch: Updateable<UserTabl
 
 export async function insertSession(c: Conn, row: SessionTable): Promise<void> {
   await c.db.insertInto('user_session').values(row).execute()
+}
+
+const activeSession = new PreparedQuery<
+  SessionTable & { user: UserTable['id']; sites: string; username: string; role: string },
+  'idHash' | 'now'
+>((db, p) =>
+  db
+    .selectFrom('user_session')
+    .innerJoin('app_user', 'app_user.id', 'user_session.user_id')
+    .selectAll('user_session')
+    .select(['app_user.id as user', 'app_user.sites', 'app_user.username', 'app_user.role'])
+    .where('user_session.id_hash', '=', p('idHash'))
+    .where('user_session.revoked_at', 'is', null)
+    .where('user_session.expires_at', '>', p('now'))
+    .where('app_user.active', '=', 1),
+)
+
+/** An open session (not revoked, not expired at `now`) of an active user, with the user's identity: one query per request. */
+export async function findActiveSession(c: Conn, idHash: string, now: string) {
+  return (await activeSession.run(c, { idHash, now }))[0]
 }
 
 export function findSession(c: Conn, idHash: string): Promise<SessionTable | undefined> {
