@@ -42,6 +42,12 @@ function startServer(db: string): Promise<Server> {
   })
 }
 
+/** Resolves when the process has exited (at once if it already has). */
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => child.once('exit', () => resolve()))
+}
+
 /** A cookie-carrying HTTP client over the real network (fetch, keep-alive). */
 class Client {
   cookie = ''
@@ -135,7 +141,7 @@ describe('crash safety (SIGKILL mid-burst, SQLite)', () => {
     await Promise.all(subjects.map((s, i) => writer(s, i)))
     expect(killed).toBe(true)
     expect(sent).toBeGreaterThan(acknowledged.length)
-    await new Promise((r) => server?.child.once('exit', r) ?? r(undefined))
+    await exited(server.child)
 
     server = await startServer(db)
     expect(server.adminPassword).toBeNull()
@@ -155,7 +161,7 @@ describe('crash safety (SIGKILL mid-burst, SQLite)', () => {
     )
     expect(missing).toEqual([])
     server.child.kill('SIGTERM')
-    await new Promise((r) => server?.child.once('exit', r))
+    await exited(server.child)
     server = undefined
 
     const verify = spawnSync(process.execPath, [BIN, 'audit', 'verify', '--db', db], { cwd: ROOT, encoding: 'utf8' })
