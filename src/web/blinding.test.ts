@@ -209,3 +209,115 @@ describe('blinded roles see the same pages whatever the arm', () => {
     expect(pages.size).toBe(byArm.size)
   })
 })
+
+describe('the report is the same for blinded readers whatever the allocation', () => {
+  interface Study {
+    readonly db: TestDatabase
+    readonly w: WebFixture
+    readonly ids: readonly string[]
+  }
+  /** Two studies with the same subjects and data, randomized from different lists. */
+  const studies: Study[] = []
+  const both = (): readonly [Study, Study] => {
+    const [a, b] = studies
+    if (!a || !b) throw new Error('the two studies are not set up')
+    return [a, b]
+  }
+  const REPORT_READERS: readonly RoleT[] = [Role.Sponsor, Role.DataManager, Role.Investigator]
+
+  beforeAll(async () => {
+    const sqlite = DIALECTS.find((d) => d.name === 'sqlite')
+    if (!sqlite) throw new Error('no SQLite dialect')
+    for (const k of [0, 1]) {
+      const sdb = await sqlite.open()
+      const sw = await createWebFixture(sdb.store, { live: false, chromium: false })
+      // The second study draws one more id before go-live, so its randomization seed (from the same seeded
+      // source) and hence its lists differ.
+      if (k === 1)
+        check(
+          await sw.fx.services.users.create(sw.fx.actors.admin, {
+            username: 'extra',
+            displayName: 'Extra',
+            role: Role.Monitor,
+            sites: ['MAL'],
+            password: 'correct horse battery staple',
+          }),
+        )
+      const admin = await sw.signIn(Role.Admin)
+      const live = await admin.follow(await admin.post('/admin/study/go-live', { confirm: 'yes' }))
+      expect(live.text).toContain('Randomization is live.')
+      const ids: string[] = []
+      for (let i = 0; i < 8; i++) {
+        const id = await randomizedSubject(sw.fx, sw.fx.actors.coordinator)
+        const values = Object.fromEntries(
+          ['Q1', 'Q2', 'Q3', 'Q4', 'Q5A', 'Q6', 'Q7', 'Q8', 'Q9', 'Q10', 'Q11', 'Q12'].map((q, j) => [q, (i + j) % 5]),
+        )
+        check(
+          await sw.fx.services.forms.save(sw.fx.actors.coordinator, {
+            subjectId: id,
+            visitId: 'BL',
+            formId: 'ALSFRS',
+            values,
+          }),
+        )
+        ids.push(id)
+      }
+      studies.push({ db: sdb, w: sw, ids })
+    }
+  })
+  afterAll(async () => {
+    for (const s of studies) await s.db.dispose()
+  })
+
+  /**
+   * Masks ids, hashes and times (which differ between the two databases for reasons other than the arms), and
+   * Observable Plot's clip-path ids (numbered by a counter that runs across every chart the process draws).
+   */
+  function maskedReport(html: string): string {
+    return html
+      .replace(/plot-clip-\d+/g, 'plot-clip')
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>')
+      .replace(/\b[0-9a-f]{64}\b|\b[0-9a-f]{12}\b/g, '<hash>')
+      .replace(/\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{3})?Z)?( UTC)?/g, '<time>')
+  }
+
+  /** Equal texts; a failure shows where they part (a whole report is too long for a readable diff). */
+  function expectSameText(a: string, b: string, what: string): void {
+    let at = 0
+    while (at < a.length && a[at] === b[at]) at++
+    const around = (t: string) => t.slice(Math.max(0, at - 100), at + 100)
+    expect(at === a.length && a.length === b.length, `${what}: …${around(a)}… ≠ …${around(b)}…`).toBe(true)
+  }
+
+  async function reportOf(study: Study, role: RoleT): Promise<{ status: number; text: string }> {
+    return (await study.w.signIn(role)).get('/report')
+  }
+
+  it('the two studies allocate the same subjects differently (a control)', async () => {
+    const armsOf = async (s: Study) =>
+      Promise.all(
+        s.ids.map(async (id) => {
+          const view = check(await s.w.fx.services.subjects.get(s.w.fx.actors[Role.Statistician], id))
+          return view.allocation && !view.allocation.blinded ? view.allocation.periods[0]?.assignment.arm : undefined
+        }),
+      )
+    const [a, b] = [await armsOf(both()[0]), await armsOf(both()[1])]
+    expect(a.every((x) => x !== undefined)).toBe(true)
+    expect(a).not.toEqual(b)
+  })
+
+  for (const role of REPORT_READERS) {
+    it(`${role}: the same report page in both studies, naming no arm, dose or content`, async () => {
+      const [a, b] = [await reportOf(both()[0], role), await reportOf(both()[1], role)]
+      expect(a.status).toBe(b.status)
+      expectSameText(maskedReport(a.text), maskedReport(b.text), role)
+      for (const pattern of revealing()) expect(a.text, `${role} sees ${String(pattern)}`).not.toMatch(pattern)
+    })
+  }
+
+  it('a control: the statistician’s report differs between the studies and names the arms', async () => {
+    const [a, b] = [await reportOf(both()[0], Role.Statistician), await reportOf(both()[1], Role.Statistician)]
+    expect(maskedReport(a.text)).not.toEqual(maskedReport(b.text))
+    for (const arm of w.fx.protocol.protocol.arms) expect(a.text).toContain(arm.label)
+  })
+})

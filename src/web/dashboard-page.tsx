@@ -115,6 +115,9 @@ function DashboardView(props: {
               </li>
             ))}
           </ul>
+          <p>
+            <a href="/notifications">All notifications</a>
+          </p>
         </section>
       )}
       <div class="charts">

@@ -71,6 +71,11 @@ interface EntryData {
   readonly instance: FormView | undefined
   readonly queries: readonly QueryView[]
   readonly hidden: ReadonlySet<string>
+  /**
+   * Required items hidden from this reader (the INFUSION form's doses for blinded staff): the reader cannot save
+   * the form, which another step fills (the infusion record, from the sealed preparation).
+   */
+  readonly unsavable: readonly string[]
   readonly editable: boolean
   readonly onsetDate: IsoDate | undefined
 }
@@ -111,8 +116,11 @@ async function loadEntry(
       : null
   const actualDate = calendar.ok ? (calendar.value.visits.find((v) => v.visitId === visitId)?.actualDate ?? null) : null
   const onset = all.map((f) => f.values['onset_date']).find((v): v is string => typeof v === 'string')
+  const hidden = hiddenItemsFor(form, actor, blind)
+  const unsavable = form.items.filter((i) => i.required && hidden.has(i.id)).map((i) => i.id)
   const editable =
     can(actor, Action.FormEnter, { siteId: subject.value.siteId }) &&
+    unsavable.length === 0 &&
     !instance?.locked &&
     !subject.value.locked &&
     subject.value.status !== 'screen-failed'
@@ -124,7 +132,8 @@ async function loadEntry(
       visit: { id: visitId, label: visit?.label ?? `Unscheduled visit ${visitId.slice(4)}`, actualDate },
       instance: instance?.status === 'deleted' ? undefined : instance,
       queries: queries?.ok ? queries.value.items : [],
-      hidden: hiddenItemsFor(form, actor, blind),
+      hidden,
+      unsavable,
       editable,
       onsetDate: onset as IsoDate | undefined,
     },
@@ -307,6 +316,48 @@ function ReviewCard(props: { actor: Actor; d: EntryData; back: string }) {
   )
 }
 
+/** The INFUSION form's instrument: filled by the infusion record on the product page. */
+const INFUSION_INSTRUMENT = 'INFUSION'
+
+/** Why this reader cannot save the form, and where its data come from instead. */
+function FilledElsewhere(props: { actor: Actor; d: EntryData }) {
+  const { actor, d } = props
+  const product = `/subjects/${d.subject.id}/product`
+  if (d.form.instrument?.id === INFUSION_INSTRUMENT) {
+    return (
+      <div class="note" id="filled-elsewhere">
+        <p>
+          This form is filled when the infusion is recorded on the subject's product page, after the bedside check of
+          the preparation code and lot: the start and end, the volume and any reaction you record there, and the
+          prescribed and given dose from the sealed preparation, which only unblinded staff see.
+        </p>
+        {d.instance ? (
+          <p>
+            It was filled on {formatInstant(d.instance.savedAt)}. It cannot be corrected from this page, because a save
+            would need the dose items hidden from you: raise a query on the form for the data manager instead.
+          </p>
+        ) : can(actor, Action.InfusionRecord, { siteId: d.subject.siteId }) ? (
+          <p>
+            <a class="button" href={product}>
+              Record the infusion on the product page
+            </a>
+          </p>
+        ) : (
+          <p>
+            <a href={product}>The subject's product page</a> shows the preparations and infusions.
+          </p>
+        )}
+      </div>
+    )
+  }
+  return (
+    <p class="note" id="filled-elsewhere">
+      This form has required items that only unblinded staff see ({d.unsavable.join(', ')}), so your role cannot save
+      it.
+    </p>
+  )
+}
+
 function VersionLine(props: { instance: FormView | undefined }) {
   const f = props.instance
   if (!f) return <p class="muted">Not entered yet.</p>
@@ -416,11 +467,15 @@ function EntryPage(props: {
           <a href={`/forms/${d.instance.id}/history`}>Audit history of this form</a>
         </p>
       )}
-      {d.hidden.size > 0 && (
-        <p class="note">
-          {d.hidden.size} item{d.hidden.size === 1 ? '' : 's'} of this form would reveal the treatment allocation and{' '}
-          {d.hidden.size === 1 ? 'is' : 'are'} entered and seen by unblinded staff only.
-        </p>
+      {d.unsavable.length > 0 && can(actor, Action.FormEnter, { siteId: d.subject.siteId }) ? (
+        <FilledElsewhere actor={actor} d={d} />
+      ) : (
+        d.hidden.size > 0 && (
+          <p class="note">
+            {d.hidden.size} item{d.hidden.size === 1 ? '' : 's'} of this form would reveal the treatment allocation and{' '}
+            {d.hidden.size === 1 ? 'is' : 'are'} entered and seen by unblinded staff only.
+          </p>
+        )
       )}
       <ErrorSummary problems={props.problems} title="The form was not saved" />
       <div class="entry">
@@ -564,6 +619,23 @@ export function registerFormPages(router: WebRouter, web: Web): void {
     const entry = d.value
     const body = await formBody(c)
     const posted = postedValues(entry.form, body)
+    if (entry.unsavable.length > 0) {
+      const problems: Problem[] = [
+        {
+          code: 'state_invalid',
+          path: '',
+          message:
+            entry.form.instrument?.id === INFUSION_INSTRUMENT
+              ? 'this form is filled by recording the infusion on the product page'
+              : `your role cannot save this form: it needs items only unblinded staff see (${entry.unsavable.join(', ')})`,
+        },
+      ]
+      return page(
+        c,
+        <EntryPage web={web} actor={actor} d={entry} values={posted} problems={problems} reason="" flash={null} />,
+        409,
+      )
+    }
     const checked = check(entry, posted, 'final')
     // Items this user cannot see keep their saved values: a blinded user's save never erases them.
     const carried = Object.fromEntries(

@@ -8,17 +8,40 @@ import { Action, can, seesAllocation, type Actor, type StudyBlindState } from '.
 import { ROLE_LABELS } from '../domain/index.ts'
 import type { Web } from './web-deps.ts'
 
-export type NavKey = 'dashboard' | 'subjects' | 'aes' | 'queries' | 'audit' | 'pharmacy' | 'account'
+export type NavKey =
+  | 'dashboard'
+  | 'subjects'
+  | 'aes'
+  | 'queries'
+  | 'audit'
+  | 'pharmacy'
+  | 'report'
+  | 'lock'
+  | 'unblinding'
+  | 'users'
+  | 'study'
+  | 'notifications'
+  | 'account'
 
-const NAV: readonly { readonly key: NavKey; readonly href: string; readonly label: string; readonly action: Action }[] =
-  [
-    { key: 'dashboard', href: '/dashboard', label: 'Dashboard', action: Action.StudyView },
-    { key: 'subjects', href: '/subjects', label: 'Subjects', action: Action.SubjectView },
-    { key: 'aes', href: '/adverse-events', label: 'Adverse events', action: Action.AeView },
-    { key: 'queries', href: '/queries', label: 'Queries', action: Action.FormView },
-    { key: 'audit', href: '/audit', label: 'Audit trail', action: Action.AuditView },
-    { key: 'pharmacy', href: '/pharmacy', label: 'Pharmacy', action: Action.DosePrepare },
-  ]
+/** The main navigation: each entry is shown to the roles holding any of its actions. */
+const NAV: readonly {
+  readonly key: NavKey
+  readonly href: string
+  readonly label: string
+  readonly actions: readonly Action[]
+}[] = [
+  { key: 'dashboard', href: '/dashboard', label: 'Dashboard', actions: [Action.StudyView] },
+  { key: 'subjects', href: '/subjects', label: 'Subjects', actions: [Action.SubjectView] },
+  { key: 'aes', href: '/adverse-events', label: 'Adverse events', actions: [Action.AeView] },
+  { key: 'queries', href: '/queries', label: 'Queries', actions: [Action.FormView] },
+  { key: 'report', href: '/report', label: 'Report', actions: [Action.ReportBlinded, Action.ReportUnblinded] },
+  { key: 'audit', href: '/audit', label: 'Audit trail', actions: [Action.AuditView] },
+  { key: 'pharmacy', href: '/pharmacy', label: 'Pharmacy', actions: [Action.DosePrepare] },
+  { key: 'lock', href: '/database-lock', label: 'Database lock', actions: [Action.DatabaseLock] },
+  { key: 'unblinding', href: '/study-unblinding', label: 'Study unblinding', actions: [Action.UnblindStudy] },
+  { key: 'users', href: '/admin/users', label: 'Users', actions: [Action.UserManage] },
+  { key: 'study', href: '/admin/study', label: 'Study set-up', actions: [Action.StudyManage] },
+]
 
 /** htmx settings: nothing that needs `eval` or inline styles, requests only to this origin. */
 const HTMX_CONFIG = JSON.stringify({
@@ -49,6 +72,27 @@ export function siteText(web: Web, actor: Actor): string {
     return site ? `${id} · ${site.name}` : id
   }
   return actor.sites.join(', ')
+}
+
+/** The header's link to the notifications, with the number unread (read when the page renders). */
+async function NotificationsLink(props: { readonly web: Web; readonly actor: Actor; readonly current: boolean }) {
+  const unread = await props.web.deps.services.reads.notifications(props.actor, { unreadOnly: true })
+  const n = unread.ok ? unread.value.length : 0
+  return (
+    <a
+      href="/notifications"
+      class="notifications-link"
+      aria-current={props.current ? 'page' : undefined}
+      aria-label={n > 0 ? `Notifications, ${n} unread` : 'Notifications'}
+    >
+      Notifications
+      {n > 0 && (
+        <span class="count" aria-hidden="true">
+          {n}
+        </span>
+      )}
+    </a>
+  )
 }
 
 export function Layout(props: PageProps) {
@@ -92,6 +136,7 @@ export function Layout(props: PageProps) {
                   Blinded
                 </span>
               )}
+              <NotificationsLink web={web} actor={actor} current={props.nav === 'notifications'} />
               <a href="/account/password">Password</a>
               <form method="post" action="/logout" class="inline">
                 <button type="submit" class="link-button">
@@ -104,7 +149,7 @@ export function Layout(props: PageProps) {
         {actor && (
           <nav class="main-nav" aria-label="Main">
             <ul>
-              {NAV.filter((n) => can(actor, n.action)).map((n) => (
+              {NAV.filter((n) => n.actions.some((a) => can(actor, a))).map((n) => (
                 <li>
                   <a href={n.href} aria-current={props.nav === n.key ? 'page' : undefined}>
                     {n.label}

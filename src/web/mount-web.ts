@@ -5,15 +5,21 @@ import { registerAePages } from './ae-pages.tsx'
 import { registerAuditPages } from './audit-pages.tsx'
 import { registerAuthPages } from './auth-pages.tsx'
 import { registerDashboard } from './dashboard-page.tsx'
+import { registerDatabaseLockPage } from './database-lock-page.tsx'
 import { registerEnrolmentPages } from './enrolment-pages.tsx'
 import { registerFormPages } from './form-pages.tsx'
+import { registerNotificationPages } from './notification-pages.tsx'
 import { registerPharmacyPages } from './pharmacy-pages.tsx'
 import { registerProductPages } from './product-pages.tsx'
 import { registerQueryPages } from './query-pages.tsx'
+import { registerReportPage } from './report-page.tsx'
 import { loadStaticAssets, serveStaticAssets } from './static-assets.ts'
 import { registerSubjectList, registerVisitWorklist } from './subject-list-page.tsx'
+import { registerStudyAdminPage } from './study-admin-page.tsx'
+import { registerStudyUnblindingPage } from './study-unblinding-page.tsx'
 import { registerSubjectPage } from './subject-page.tsx'
 import { registerUnblindPages } from './unblind-pages.tsx'
+import { registerUserAdminPages } from './user-admin-pages.tsx'
 import { registerVisitPage } from './visit-page.tsx'
 import type { Web, WebDeps } from './web-deps.ts'
 import { signedIn } from './web-kit.ts'
@@ -43,6 +49,12 @@ export function mountWeb(app: Hono<AppEnv>, deps: WebDeps): Web {
   registerPharmacyPages(router, web)
   registerProductPages(router, web)
   registerUnblindPages(router, web)
+  registerNotificationPages(router, web)
+  registerReportPage(router, web)
+  registerDatabaseLockPage(router, web)
+  registerStudyUnblindingPage(router, web)
+  registerUserAdminPages(router, web)
+  registerStudyAdminPage(router, web)
   app.route('/', router)
   return web
 }

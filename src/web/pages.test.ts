@@ -3,9 +3,12 @@
  * session cookie and a same-origin Origin header, and the answers are read as HTML.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createApp } from '../api/index.ts'
 import { Role } from '../domain/index.ts'
+import { chromiumAvailable } from '../report/index.ts'
 import { check, DIALECTS, eligibleAnswers, TEST_PASSWORD, type TestDatabase } from '../../test/support/index.ts'
-import { createWebFixture, type WebClient, type WebFixture } from '../../test/e2e/web-fixture.ts'
+import { createWebFixture, WebClient, type WebFixture } from '../../test/e2e/web-fixture.ts'
+import { mountWeb } from './index.ts'
 import { randomizedSubject, readyForPreparation } from '../../test/e2e/seed.ts'
 
 let db: TestDatabase
@@ -396,7 +399,12 @@ describe('visits, audit, pharmacy and unblinding', () => {
         reaction: 'false',
       }),
     )
-    expect(recorded.text).toContain('Infusion recorded.')
+    expect(recorded.text).toContain('Infusion recorded; the infusion form is filled from the preparation.')
+    const form = await coordinator.get(`/subjects/${id}/visits/INF1/forms/INFUSION`)
+    expect(form.text).toContain('It was filled on 2026-01-12 08:00 UTC.')
+    expect(/Volume infused[\s\S]*?<span class="readonly-value">([^<]*)<\/span>/.exec(form.text)?.[1]).toBe('50 mL')
+    expect(form.text).not.toContain('<form id="entry"')
+    expect(form.text).not.toContain('Prescribed dose')
     const subject = await coordinator.get(`/subjects/${id}`)
     expect(subject.text).toMatch(
       /Week 1 safety<\/a><\/h3><span class="badge st-upcoming">Upcoming<\/span><span class="visit-dates">Target 2026-01-19/,
@@ -461,5 +469,289 @@ describe('visits, audit, pharmacy and unblinding', () => {
     const after = await investigator.get(`/subjects/${id}`)
     expect(after.text).toContain('The blind was broken for this subject in an emergency.')
     expect(after.text).not.toContain(armLabel ?? '?')
+  })
+})
+
+describe('the INFUSION form', () => {
+  it('guides site staff to the product page instead of a save that cannot succeed', async () => {
+    const id = await randomizedSubject(w.fx, w.fx.actors.coordinator)
+    const url = `/subjects/${id}/visits/INF1/forms/INFUSION`
+    const form = await coordinator.get(url)
+    expect(form.status).toBe(200)
+    expect(form.text).not.toContain('<form id="entry"')
+    expect(form.text).toContain(
+      `<a class="button" href="/subjects/${id}/product">Record the infusion on the product page</a>`,
+    )
+    const posted = await coordinator.post(url, { 'items.volume_given_ml': '50', 'items.completed': 'true' })
+    expect(posted.status).toBe(409)
+    expect(posted.text).toContain('this form is filled by recording the infusion on the product page')
+    const saved = check(await w.fx.services.forms.listForSubject(w.fx.actors.coordinator, id))
+    expect(saved.filter((f) => f.formId === 'INFUSION')).toEqual([])
+  })
+})
+
+describe('subject list', () => {
+  it('shows each followed subject’s next visit with its target date and window', async () => {
+    const id = await randomizedSubject(w.fx, w.fx.actors.coordinator)
+    for (const visit of ['SCR', 'BL'])
+      check(await w.fx.services.visits.record(w.fx.actors.coordinator, id, visit, { date: '2026-01-12' }))
+    const number = check(await w.fx.services.subjects.get(w.fx.actors.coordinator, id)).screeningNumber
+    const list = await coordinator.get(`/subjects?q=${number}`)
+    expect(list.text).toContain('<th scope="col">Next visit</th>')
+    // Randomized on 2026-01-12: the infusion visit is day 3 after randomization, window 3 days before to 4 after.
+    expect(list.text).toContain(
+      `<a href="/subjects/${id}/visits/INF1">Infusion</a><span class="visit-dates"> 2026-01-15 <span class="muted">(window 2026-01-12 to 2026-01-19)</span></span><span class="badge st-due">due</span>`,
+    )
+  })
+})
+
+describe('notifications', () => {
+  it('counts the unread in the header and marks them read', async () => {
+    const id = await randomizedSubject(w.fx, w.fx.actors.coordinator)
+    check(
+      await w.fx.services.unblinding.emergency(w.fx.actors.investigator, id, {
+        reason: 'Severe allergic reaction, treating physician needs the product',
+        password: TEST_PASSWORD,
+      }),
+    )
+    const sponsor = await w.signIn(Role.Sponsor)
+    const unread = check(await w.fx.services.reads.notifications(w.fx.actors.sponsor, { unreadOnly: true }))
+    expect(unread.length).toBeGreaterThan(0)
+    const before = await sponsor.get('/dashboard')
+    expect(before.text).toContain(`aria-label="Notifications, ${unread.length} unread"`)
+    const list = await sponsor.get('/notifications')
+    const first = unread[0]
+    if (!first) throw new Error('no notification')
+    expect(list.text).toContain(`<form method="post" action="/notifications/${first.id}/read">`)
+    const after = await sponsor.follow(await sponsor.post(`/notifications/${first.id}/read`))
+    expect(after.text).toContain('Marked as read.')
+    expect(after.text).toContain(
+      unread.length === 1 ? 'aria-label="Notifications"' : `aria-label="Notifications, ${unread.length - 1} unread"`,
+    )
+    const all = await sponsor.follow(await sponsor.post('/notifications/read-all'))
+    expect(all.text).toContain(`${unread.length - 1} notification`)
+    expect(all.text).toContain('Nothing unread.')
+  })
+})
+
+describe('administration', () => {
+  it('creates an account with an initial password shown once, which then signs in', async () => {
+    const admin = await w.signIn(Role.Admin)
+    const list = await admin.get('/admin/users')
+    expect(list.status).toBe(200)
+    expect(list.text).toContain('<tr id="user-coordinator">')
+    const missing = await admin.post('/admin/users', { username: 'j.doe', displayName: 'Jo Doe', role: 'monitor' })
+    expect(missing.status).toBe(422)
+    expect(missing.text).toContain('The account was not created')
+    const created = await admin.post('/admin/users', {
+      username: 'j.doe',
+      displayName: 'Jo Doe',
+      role: 'monitor',
+      sites: ['MAL', 'COR'],
+    })
+    expect(created.status).toBe(200)
+    expect(created.headers.get('cache-control')).toBe('no-store')
+    const password = /<code class="onetime" id="onetime-password">([^<]+)<\/code>/.exec(created.text)?.[1] ?? ''
+    expect(password).toMatch(/^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/)
+    expect(created.headers.getSetCookie().join(';')).not.toContain(password)
+    expect(created.text).toContain('<tr id="user-j.doe">')
+    expect(created.text).toMatch(/<tr id="user-j\.doe">[\s\S]*?<td>Monitor<\/td><td>MAL, COR<\/td>/)
+    const again = await admin.get('/admin/users')
+    expect(again.text).not.toContain(password)
+    const jo = w.anonymous()
+    expect((await jo.post('/login', { username: 'j.doe', password, next: '/' })).status).toBe(303)
+    const audit = check(await w.fx.services.reads.auditTrail(w.fx.actors.admin, { kind: 'user.created', limit: 1 }))
+    expect(audit.items[0]?.changes).toContainEqual({ field: 'username', old: null, new: 'j.doe' })
+  })
+
+  it('resets a password (shown once, the old one stops working) and deactivates an account', async () => {
+    const admin = await w.signIn(Role.Admin)
+    const created = await admin.post('/admin/users', {
+      username: 'temp.user',
+      displayName: 'Temporary',
+      role: 'sponsor',
+      sites: 'all',
+    })
+    const first = /id="onetime-password">([^<]+)</.exec(created.text)?.[1] ?? ''
+    const userId = /action="\/admin\/users\/([^/]+)\/password"[^>]*>[\s\S]*?<\/tr>/.exec(
+      created.text.slice(created.text.indexOf('<tr id="user-temp.user">')),
+    )?.[1]
+    expect(userId).toBeDefined()
+    const noReason = await admin.follow(await admin.post(`/admin/users/${userId}/password`, { reason: '' }))
+    expect(noReason.text).toContain('Password not reset: a reason is required')
+    const reset = await admin.post(`/admin/users/${userId}/password`, { reason: 'Forgotten at the site visit' })
+    const second = /id="onetime-password">([^<]+)</.exec(reset.text)?.[1] ?? ''
+    expect(second).not.toBe(first)
+    expect(reset.text).toContain('New password for temp.user')
+    const login = (password: string) => w.anonymous().post('/login', { username: 'temp.user', password, next: '/' })
+    expect((await login(first)).status).not.toBe(303)
+    expect((await login(second)).status).toBe(303)
+    const off = await admin.follow(await admin.post(`/admin/users/${userId}/deactivate`, { reason: 'Left the study' }))
+    expect(off.text).toContain('Account temp.user deactivated; its sessions are closed.')
+    expect(off.text).toMatch(/<tr id="user-temp\.user">[\s\S]*?inactive since 2026-01-12 08:00 UTC/)
+    expect((await login(second)).status).not.toBe(303)
+  })
+
+  it('shows the study set-up: protocol hash, sites, live randomization with its fingerprints and never the list', async () => {
+    const admin = await w.signIn(Role.Admin)
+    const res = await admin.get('/admin/study')
+    expect(res.status).toBe(200)
+    const summary = check(await w.fx.services.study.summary(w.fx.actors.admin))
+    expect(res.text).toContain(`<code class="hash">${w.fx.protocol.hash}</code>`)
+    expect(Object.keys(summary.randomizationFingerprints).length).toBeGreaterThan(0)
+    for (const fp of Object.values(summary.randomizationFingerprints))
+      expect(res.text).toContain(`<code class="hash">${fp}</code>`)
+    for (const site of ['MAL', 'COR', 'SVM', 'SVR']) expect(res.text).toContain(`<th scope="row">${site}</th>`)
+    expect(res.text).toContain('Live since 2026-01-12 08:00 UTC.')
+    expect(res.text).not.toContain('Go live')
+    for (const arm of w.fx.protocol.protocol.arms) expect(res.text).not.toContain(arm.label)
+    expect(res.text).not.toContain('sealed_list')
+    const sponsor = await w.signIn(Role.Sponsor)
+    expect((await sponsor.get('/admin/study')).status).toBe(403)
+    expect((await sponsor.get('/admin/users')).status).toBe(403)
+    expect((await sponsor.get('/dashboard')).text).not.toContain('href="/admin/users"')
+  })
+})
+
+/** Audit records of the study extraction: one per report computed. */
+async function extractions(): Promise<number> {
+  const trail = check(
+    await w.fx.services.reads.auditTrail(w.fx.actors[Role.Statistician], { kind: 'export.written', limit: 500 }),
+  )
+  return trail.items.length
+}
+
+describe('the report', () => {
+  it('shows the sponsor the blinded report of the live study, with its data cut and downloads', async () => {
+    const sponsor = await w.signIn(Role.Sponsor)
+    const res = await sponsor.get('/report')
+    expect(res.status).toBe(200)
+    expect(res.text).toContain('<span class="badge badge-blinded">Blinded: arms pooled</span>')
+    expect(textOf(res.text, 'data-cut')).toBe('2026-01-12 (live data: the database is open)')
+    expect(res.text).toContain('<article class="report-doc" aria-label="The report">')
+    expect(res.text).toContain('BLINDED report (arms pooled)')
+    expect(res.text).toContain('id="fig-consort"')
+    expect(res.text).not.toContain('<style')
+    for (const arm of w.fx.protocol.protocol.arms) expect(res.text).not.toContain(arm.label)
+    expect(res.text).toContain('href="/report/results.json"')
+    const json = await sponsor.get('/report/results.json')
+    expect(json.headers.get('content-type')).toBe('application/json')
+    expect(json.headers.get('content-disposition')).toBe(
+      'attachment; filename="ADMSC-ALS-report-blinded-2026-01-12.json"',
+    )
+    const results = JSON.parse(json.text) as {
+      provenance: { blinded: boolean; dataCutDate: string }
+      groups: unknown[]
+    }
+    expect(results.provenance).toMatchObject({ blinded: true, dataCutDate: '2026-01-12' })
+    expect(results.groups).toHaveLength(1)
+    const doc = await sponsor.get('/report/report.html')
+    expect(doc.text).toMatch(/^<!doctype html>[\s\S]*<style>/)
+    expect(doc.headers.get('content-disposition')).toContain('attachment;')
+  })
+
+  it('computes the report once per state of the data, for every blinded reader alike', async () => {
+    const sponsor = await w.signIn(Role.Sponsor)
+    const dm = await w.signIn(Role.DataManager)
+    await sponsor.get('/report')
+    const before = await extractions()
+    const [a, b] = [await sponsor.get('/report'), await dm.get('/report')]
+    expect(await extractions()).toBe(before)
+    expect(b.text.slice(b.text.indexOf('<article'))).toBe(a.text.slice(a.text.indexOf('<article')))
+    await randomizedSubject(w.fx, w.fx.actors.coordinator)
+    const changed = await sponsor.get('/report')
+    expect(await extractions()).toBe(before + 1)
+    expect(changed.text.slice(changed.text.indexOf('<article'))).not.toBe(a.text.slice(a.text.indexOf('<article')))
+  })
+
+  it('shows the independent statistician the report by arm, with a warning not to share it', async () => {
+    const statistician = await w.signIn(Role.Statistician)
+    const res = await statistician.get('/report')
+    expect(res.text).toContain('<span class="badge badge-unblinded">Unblinded: results by arm</span>')
+    expect(res.text).toContain('do not share this report with blinded staff')
+    expect(res.text).toContain('UNBLINDED report')
+    for (const arm of w.fx.protocol.protocol.arms) expect(res.text).toContain(arm.label)
+  })
+
+  it('is refused to the roles without a report, and explained to the investigator', async () => {
+    expect((await coordinator.get('/report')).status).toBe(403)
+    expect((await coordinator.get('/report/results.json')).status).toBe(403)
+    expect((await coordinator.get('/dashboard')).text).not.toContain('href="/report"')
+    expect((await (await w.signIn(Role.UnblindedPharmacist)).get('/report')).status).toBe(403)
+    const investigator = await (await w.signIn(Role.Investigator)).get('/report')
+    expect(investigator.status).toBe(403)
+    expect(investigator.text).toContain('computed from the study extraction, which your role may not take')
+  })
+
+  it('prints the PDF with Chromium, or says why there is none', async () => {
+    const sponsor = await w.signIn(Role.Sponsor)
+    if (chromiumAvailable()) {
+      const pdf = await sponsor.get('/report/report.pdf')
+      expect(pdf.status).toBe(200)
+      expect(pdf.headers.get('content-type')).toBe('application/pdf')
+      expect(pdf.text.startsWith('%PDF-')).toBe(true)
+    }
+    const app = createApp(w.deps)
+    mountWeb(app, { ...w.deps, chromium: false })
+    const client = new WebClient(app)
+    await client.post('/login', { username: 'sponsor', password: TEST_PASSWORD, next: '/' })
+    const page = await client.get('/report')
+    expect(textOf(page.text, 'pdf-unavailable')).toBe('PDF not available: PDF printing is switched off on this server.')
+    expect((await client.get('/report/report.pdf')).status).toBe(503)
+  })
+})
+
+// Last: the lock freezes the database every test above writes to.
+describe('database lock and end-of-study unblinding', () => {
+  it('the data manager sees the readiness checklist, then locks with the password', async () => {
+    const statistician = await w.signIn(Role.Statistician)
+    expect(textOf((await statistician.get('/study-unblinding')).text, 'unblinding-status')).toMatch(
+      /^The database is not locked yet/,
+    )
+    const id = await randomizedSubject(w.fx, w.fx.actors.coordinator)
+    check(await w.fx.services.queries.raise(w.fx.actors.monitor, { subjectId: id, text: 'Consent date: please check' }))
+    const dm = await w.signIn(Role.DataManager)
+    const page = await dm.get('/database-lock')
+    expect(page.status).toBe(200)
+    const open = check(
+      await w.fx.services.queries.list(w.fx.actors[Role.DataManager], { status: ['open', 'answered'] }),
+    )
+    expect(open.total).toBeGreaterThan(0)
+    expect(page.text).toContain(
+      `<li class="check check-open" id="check-queries"><span class="check-mark" aria-hidden="true">!</span><span><strong>${open.total}</strong> open or answered queries`,
+    )
+    expect(page.text).toMatch(/<li class="check check-open" id="check-unsigned">/)
+    expect(page.text).toContain('<h2 id="outstanding-title">Outstanding by subject</h2>')
+    expect((await coordinator.get('/database-lock')).status).toBe(403)
+
+    const unconfirmed = await dm.post('/database-lock', { password: TEST_PASSWORD })
+    expect(unconfirmed.status).toBe(422)
+    const wrong = await dm.post('/database-lock', { password: 'not the password', confirm: 'yes' })
+    expect(wrong.status).toBe(401)
+    expect(wrong.text).toContain('The database was not locked')
+    expect(check(await w.fx.services.study.summary(w.fx.actors.admin)).databaseLockedAt).toBeNull()
+    const locked = await dm.follow(await dm.post('/database-lock', { password: TEST_PASSWORD, confirm: 'yes' }))
+    const summary = check(await w.fx.services.study.summary(w.fx.actors.admin))
+    expect(summary.databaseLockHash).toMatch(/^[0-9a-f]{64}$/)
+    expect(locked.text).toContain(`Database locked. Snapshot hash ${summary.databaseLockHash ?? ''}.`)
+    expect(textOf(locked.text, 'snapshot-hash')).toBe(summary.databaseLockHash)
+  })
+
+  it('the statistician unblinds the study; the sponsor then sees the report by arm', async () => {
+    const sponsor = await w.signIn(Role.Sponsor)
+    const blinded = await sponsor.get('/report')
+    expect(textOf(blinded.text, 'data-cut')).toBe('2026-01-12 (database locked 2026-01-12 08:00 UTC)')
+    expect(blinded.text).toContain('Blinded: arms pooled')
+    const statistician = await w.signIn(Role.Statistician)
+    expect((await sponsor.get('/study-unblinding')).status).toBe(403)
+    const wrong = await statistician.post('/study-unblinding', { password: 'not the password', confirm: 'yes' })
+    expect(wrong.text).toContain('The study was not unblinded')
+    const done = await statistician.post('/study-unblinding', { password: TEST_PASSWORD, confirm: 'yes' })
+    expect(done.location).toBe('/report')
+    const report = await sponsor.get('/report')
+    expect(report.text).toContain('Unblinded: results by arm')
+    expect(report.text).toContain('Results are shown by randomized arm.')
+    for (const arm of w.fx.protocol.protocol.arms) expect(report.text).toContain(arm.label)
+    expect(report.text).toMatch(/aria-label="Notifications, \d+ unread"/)
   })
 })

@@ -371,11 +371,28 @@ function ProductPage(props: {
                 />
                 <InputField
                   name="notes"
-                  label="Notes"
+                  label="Notes (why an interrupted infusion stopped)"
                   cls="w-medium"
                   value={text(props.body, 'notes')}
                   errors={errors}
                 />
+                <YesNo
+                  name="reaction"
+                  legend="Infusion reaction"
+                  value={text(props.body, 'reaction') === '' ? undefined : text(props.body, 'reaction') === 'true'}
+                  errors={errors}
+                />
+                <InputField
+                  name="reactionDetails"
+                  label="Reaction details (also report it as an adverse event)"
+                  cls="w-medium"
+                  value={text(props.body, 'reactionDetails')}
+                  errors={errors}
+                />
+                <p class="muted">
+                  Recording the infusion also fills the visit's infusion form, with the dose from the sealed
+                  preparation.
+                </p>
                 <button type="submit">Record infusion</button>
               </form>
             </section>
@@ -452,10 +469,13 @@ export function registerProductPages(router: WebRouter, web: Web): void {
       volumeMl: num(body, 'volumeMl'),
       status: text(body, 'status') === 'interrupted' ? 'interrupted' : 'completed',
       ...(notes ? { notes } : {}),
-      ...(text(body, 'reaction') === 'true'
-        ? { reaction: true, reactionDetails: text(body, 'reactionDetails') }
-        : { reaction: false }),
+      reaction: text(body, 'reaction') === 'true',
+      ...(text(body, 'reaction') === 'true' && text(body, 'reactionDetails')
+        ? { reactionDetails: text(body, 'reactionDetails') }
+        : {}),
     })
-    return r.ok ? done(c, `/subjects/${id}/product`, 'Infusion recorded.') : show(c, body, r.problems, 'infusion', null)
+    return r.ok
+      ? done(c, `/subjects/${id}/product`, 'Infusion recorded; the infusion form is filled from the preparation.')
+      : show(c, body, r.problems, 'infusion', null)
   })
 }

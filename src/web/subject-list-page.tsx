@@ -1,9 +1,11 @@
 /**
  * The subject list: search by screening number, filters by site, status and current period (a plain GET form,
- * so every filtered view has its own URL), paged. Rows link to the subject page.
+ * so every filtered view has its own URL), paged. Rows link to the subject page and show the next visit due (from
+ * each listed subject's calendar). The read model filters by site, status and number but not by period: a period
+ * filter reads up to 500 subjects and filters them here.
  */
 import { Action, can, type Actor } from '../access/index.ts'
-import type { SubjectListItem } from '../capture/index.ts'
+import type { CalendarVisit, SubjectListItem, VisitCalendar } from '../capture/index.ts'
 import { SubjectStatus } from '../capture/index.ts'
 import { Layout } from './layout.tsx'
 import { StatusBadge, SUBJECT_STATUS_LABELS } from './subject-parts.tsx'
@@ -23,7 +25,45 @@ interface Filters {
   readonly offset: number
 }
 
-function SubjectTable(props: { web: Web; items: readonly SubjectListItem[] }) {
+/** A calendar visit whose anchor date is known, so it has a target and a window. */
+type DatedVisit = CalendarVisit & { readonly pending: false }
+
+/** Subjects whose visits are still expected. */
+const FOLLOWED: ReadonlySet<string> = new Set(['screening', 'enrolled', 'randomized'])
+
+/** The visit to come first: not performed, not recorded as not done, window not closed, dated (anchor known). */
+export function nextVisit(calendar: VisitCalendar): DatedVisit | null {
+  let next: DatedVisit | null = null
+  for (const v of calendar.visits) {
+    if (v.pending || v.actualDate !== null || v.notDone !== null || v.status === 'missed') continue
+    if (next === null || v.target < next.target) next = v
+  }
+  return next
+}
+
+function NextVisit(props: { subject: SubjectListItem; visit: DatedVisit | null }) {
+  const v = props.visit
+  if (!v) return <>—</>
+  return (
+    <>
+      <a href={`/subjects/${props.subject.id}/visits/${v.visitId}`}>{v.label}</a>
+      <span class="visit-dates">
+        {' '}
+        {v.target}{' '}
+        <span class="muted">
+          (window {v.earliest} to {v.latest})
+        </span>
+      </span>
+      {v.status === 'due' || v.status === 'overdue' ? <span class={`badge st-${v.status}`}>{v.status}</span> : null}
+    </>
+  )
+}
+
+function SubjectTable(props: {
+  web: Web
+  items: readonly SubjectListItem[]
+  next: ReadonlyMap<string, DatedVisit | null>
+}) {
   const periods = props.web.compiled.protocol.periods
   return (
     <div class="table-wrap">
@@ -37,6 +77,7 @@ function SubjectTable(props: { web: Web; items: readonly SubjectListItem[] }) {
             <th scope="col">Screened</th>
             <th scope="col">Randomized</th>
             <th scope="col">Current period</th>
+            <th scope="col">Next visit</th>
             <th scope="col">Flags</th>
           </tr>
         </thead>
@@ -58,6 +99,9 @@ function SubjectTable(props: { web: Web; items: readonly SubjectListItem[] }) {
                   : '—'}
               </td>
               <td>
+                <NextVisit subject={s} visit={props.next.get(s.id) ?? null} />
+              </td>
+              <td>
                 {s.emergencyUnblinded ? <span class="badge st-missed">emergency unblinded</span> : null}{' '}
                 {s.locked ? <span class="badge fs-locked">locked</span> : null}
               </td>
@@ -74,6 +118,7 @@ function ListPage(props: {
   actor: Actor
   f: Filters
   items: readonly SubjectListItem[]
+  next: ReadonlyMap<string, DatedVisit | null>
   total: number
   flash: string | null
 }) {
@@ -138,7 +183,7 @@ function ListPage(props: {
       <p role="status">
         {props.total} subject{props.total === 1 ? '' : 's'}
       </p>
-      {props.items.length > 0 && <SubjectTable web={web} items={props.items} />}
+      {props.items.length > 0 && <SubjectTable web={web} items={props.items} next={props.next} />}
       <Pager base={base} path="/subjects" offset={f.offset} limit={PAGE_SIZE} total={props.total} />
     </Layout>
   )
@@ -165,9 +210,22 @@ export function registerSubjectList(router: WebRouter, web: Web): void {
       ? await web.deps.services.reads.subjects(actor, { ...filter, limit: MAX_LIST })
       : await web.deps.services.reads.subjects(actor, { ...filter, offset: f.offset, limit: PAGE_SIZE })
     if (!result.ok)
-      return page(c, <ListPage web={web} actor={actor} f={f} items={[]} total={0} flash={takeFlash(c)} />, 403)
+      return page(
+        c,
+        <ListPage web={web} actor={actor} f={f} items={[]} next={new Map()} total={0} flash={takeFlash(c)} />,
+        403,
+      )
     const inPeriod = f.period ? result.value.items.filter((s) => s.currentPeriod === f.period) : null
     const items = inPeriod ? inPeriod.slice(f.offset, f.offset + PAGE_SIZE) : result.value.items
+    const next = new Map(
+      await Promise.all(
+        items.map(async (s) => {
+          if (!FOLLOWED.has(s.status)) return [s.id, null] as const
+          const calendar = await web.deps.services.visits.calendar(actor, s.id)
+          return [s.id, calendar.ok ? nextVisit(calendar.value) : null] as const
+        }),
+      ),
+    )
     return page(
       c,
       <ListPage
@@ -175,6 +233,7 @@ export function registerSubjectList(router: WebRouter, web: Web): void {
         actor={actor}
         f={f}
         items={items}
+        next={next}
         total={inPeriod ? inPeriod.length : result.value.total}
         flash={takeFlash(c)}
       />,

@@ -74,3 +74,44 @@ export function Pager(props: {
     </nav>
   )
 }
+
+/**
+ * The closing fields of a consequential step: the user's password re-entered (21 CFR 11.200: each signing by a
+ * password the signer enters) and an explicit confirmation, each with its message.
+ */
+export function PasswordAndConfirm(props: {
+  readonly errors: ReadonlyMap<string, readonly string[]>
+  readonly confirm: string
+}) {
+  const { errors } = props
+  return (
+    <>
+      <div class={`field${errors.has('password') ? ' field-invalid' : ''}`}>
+        <label for={fieldId('password')}>Your password (electronic signature)</label>
+        <input
+          type="password"
+          id={fieldId('password')}
+          name="password"
+          autocomplete="current-password"
+          class="w-medium"
+          aria-invalid={errors.has('password') ? 'true' : undefined}
+          aria-describedby={messageId('password')}
+        />
+        <FieldMessage path="password" messages={errors.get('password')} />
+      </div>
+      <div class={`field${errors.has('confirm') ? ' field-invalid' : ''}`}>
+        <label class="choice" for={fieldId('confirm')}>
+          <input
+            type="checkbox"
+            id={fieldId('confirm')}
+            name="confirm"
+            value="yes"
+            aria-describedby={messageId('confirm')}
+          />
+          <span>{props.confirm}</span>
+        </label>
+        <FieldMessage path="confirm" messages={errors.get('confirm')} />
+      </div>
+    </>
+  )
+}

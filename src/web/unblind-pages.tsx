@@ -10,9 +10,20 @@ import type { Problem } from '../domain/index.ts'
 import { MIN_REASON_LENGTH, type UnblindedSubjectAllocation } from '../randomization/index.ts'
 import { Layout } from './layout.tsx'
 import { ErrorPage } from './subject-parts.tsx'
-import { ErrorSummary, FieldMessage, fieldId, messageId } from './ui.tsx'
+import { ErrorSummary, FieldMessage, fieldId, messageId, PasswordAndConfirm } from './ui.tsx'
 import type { Web, WebRouter } from './web-deps.ts'
-import { actorOf, byField, formBody, page, signedIn, statusOf, text, type FormBody } from './web-kit.ts'
+import {
+  actorOf,
+  byField,
+  formBody,
+  page,
+  passwordOf,
+  signedIn,
+  statusOf,
+  text,
+  unconfirmed,
+  type FormBody,
+} from './web-kit.ts'
 
 function UnblindForm(props: {
   web: Web
@@ -52,31 +63,10 @@ function UnblindForm(props: {
             </textarea>
             <FieldMessage path="reason" messages={errors.get('reason')} />
           </div>
-          <div class={`field${errors.has('password') ? ' field-invalid' : ''}`}>
-            <label for={fieldId('password')}>Your password (electronic signature)</label>
-            <input
-              type="password"
-              id={fieldId('password')}
-              name="password"
-              autocomplete="current-password"
-              class="w-medium"
-              aria-describedby={messageId('password')}
-            />
-            <FieldMessage path="password" messages={errors.get('password')} />
-          </div>
-          <div class={`field${errors.has('confirm') ? ' field-invalid' : ''}`}>
-            <label class="choice" for={fieldId('confirm')}>
-              <input
-                type="checkbox"
-                id={fieldId('confirm')}
-                name="confirm"
-                value="yes"
-                aria-describedby={messageId('confirm')}
-              />
-              <span>I confirm that this patient's care requires knowing the treatment.</span>
-            </label>
-            <FieldMessage path="confirm" messages={errors.get('confirm')} />
-          </div>
+          <PasswordAndConfirm
+            errors={errors}
+            confirm="I confirm that this patient's care requires knowing the treatment."
+          />
           <div class="actions">
             <button type="submit" class="button-danger">
               Break the blind for {s.screeningNumber}
@@ -142,15 +132,12 @@ export function registerUnblindPages(router: WebRouter, web: Web): void {
     const s = await load(actor, c.req.param('id'))
     if (!s.ok) return page(c, <ErrorPage web={web} actor={actor} problems={s.problems} />, statusOf(s.problems))
     const body = await formBody(c)
-    if (text(body, 'confirm') !== 'yes') {
-      const problems: Problem[] = [
-        { code: 'required', path: 'confirm', message: 'tick the confirmation to break the blind' },
-      ]
+    const problems = unconfirmed(body, 'tick the confirmation to break the blind')
+    if (problems.length > 0)
       return page(c, <UnblindForm web={web} actor={actor} subject={s.value} body={body} problems={problems} />, 422)
-    }
     const r = await services.unblinding.emergency(actor, s.value.id, {
       reason: text(body, 'reason'),
-      password: typeof body['password'] === 'string' ? body['password'] : '',
+      password: passwordOf(body),
     })
     if (!r.ok)
       return page(

@@ -11,23 +11,26 @@ import type { Problem } from '../domain/index.ts'
 
 type C = Context<AppEnv>
 
+type Status = 200 | 400 | 401 | 403 | 404 | 409 | 413 | 422 | 423 | 429 | 503
+
+/** A rendered tree as text; a tree with async components (the header's notification count) renders to a promise. */
+async function rendered(node: unknown): Promise<string> {
+  return node === null || node === undefined ? '' : String(await (node as { toString(): unknown }).toString())
+}
+
 /** Sends a full HTML page (or an htmx fragment) that must never be cached: it holds clinical data. */
-export function html(
-  c: C,
-  node: unknown,
-  status: 200 | 400 | 401 | 403 | 404 | 409 | 413 | 422 | 423 | 429 | 503 = 200,
-): Response {
+export async function html(c: C, node: unknown, status: Status = 200): Promise<Response> {
   c.header('Cache-Control', 'no-store')
-  return c.html(String(node), status)
+  return c.html(await rendered(node), status)
 }
 
 /** A full page: the doctype and the rendered tree. */
-export function page(c: C, node: unknown, status?: Parameters<typeof html>[2]): Response {
-  return html(c, `<!doctype html>${String(node)}`, status)
+export async function page(c: C, node: unknown, status?: Status): Promise<Response> {
+  return html(c, `<!doctype html>${await rendered(node)}`, status)
 }
 
 /** The status for a failed service call, from the API's one table (problem code → HTTP status). */
-export function statusOf(problems: readonly Problem[]): Parameters<typeof html>[2] {
+export function statusOf(problems: readonly Problem[]): Status {
   const s = problemStatus(problems)
   return ([400, 401, 403, 404, 409, 413, 422, 423, 429, 503] as const).find((x) => x === s) ?? 422
 }
@@ -126,4 +129,15 @@ export function domId(...parts: readonly string[]): string {
 /** Today's date (UTC) from the injected clock. */
 export function todayOf(now: string): string {
   return now.slice(0, 10)
+}
+
+/** The problem of a confirmation box left unticked (none when ticked). */
+export function unconfirmed(body: FormBody, message: string): Problem[] {
+  return text(body, 'confirm') === 'yes' ? [] : [{ code: 'required', path: 'confirm', message }]
+}
+
+/** The password field of a body, untrimmed (spaces may belong to it); '' when absent. */
+export function passwordOf(body: FormBody): string {
+  const v = body['password']
+  return typeof v === 'string' ? v : ''
 }

@@ -89,8 +89,18 @@ export interface WebFixture {
   anonymous(): WebClient
 }
 
-export async function createWebFixture(store: Store, options: { start?: string } = {}): Promise<WebFixture> {
-  const fx = await createStudyFixture(store, options.start ? { start: options.start } : {})
+/**
+ * The web app over a fresh study on `store`: `start` is the manual clock's first instant, `live: false` leaves
+ * randomization to go live later (e.g. through the administrator's study page), `chromium` is passed to the pages.
+ */
+export async function createWebFixture(
+  store: Store,
+  options: { start?: string; live?: boolean; chromium?: string | false } = {},
+): Promise<WebFixture> {
+  const fx = await createStudyFixture(store, {
+    ...(options.start ? { start: options.start } : {}),
+    ...(options.live === false ? { live: false } : {}),
+  })
   const deps: ApiDeps = {
     services: fx.services,
     protocol: fx.protocol,
@@ -105,7 +115,7 @@ export async function createWebFixture(store: Store, options: { start?: string }
     },
   }
   const app = createApp(deps)
-  const web = mountWeb(app, deps)
+  const web = mountWeb(app, options.chromium === undefined ? deps : { ...deps, chromium: options.chromium })
   return {
     fx,
     app,
