@@ -5,6 +5,7 @@ export const AuditKind = {
   SiteCreated: 'site.created',
   SiteUpdated: 'site.updated',
   RandomizationLive: 'randomization.live',
+  RandomizationListExtended: 'randomization.list_extended',
   UserCreated: 'user.created',
   UserDeactivated: 'user.deactivated',
   PasswordChanged: 'user.password_changed',
@@ -49,5 +50,6 @@ export const AuditKind = {
   UnblindStudy: 'unblind.study',
   DatabaseLocked: 'database.locked',
   ExportWritten: 'export.written',
+  ImportLoaded: 'import.loaded',
 } as const
 export type AuditKind = (typeof AuditKind)[keyof typeof AuditKind]

@@ -46,6 +46,8 @@ const Report = z.strictObject({
   values: Values,
   /** When the site became aware of the event (the SAE clock starts here); defaults to now. */
   awarenessAt: z.iso.datetime({ offset: false }).optional(),
+  /** Kept on the AE form's first version, e.g. the provenance of an imported event. */
+  reason: z.string().trim().min(1).max(1000).optional(),
 })
 const FollowUp = z.strictObject({
   /** The complete values of the new version (a follow-up is a new version of the AE form). */
@@ -372,7 +374,7 @@ export function aeService(ctx: Ctx, catalogue: FormCatalogue): AeService {
           subject: s,
           key: { subjectId: s.id, visitId: AE_VISIT, formId: aeForm.id, instance: aeNumber },
           values: parsed.value.values,
-          reason: undefined,
+          reason: parsed.value.reason,
           unblinded: seesAllocation(actor, state.value.blind),
         })
         if (!written.ok) return written

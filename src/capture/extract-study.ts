@@ -7,6 +7,7 @@ import { canonicalJson } from '../protocol/index.ts'
 import type { StudyPhase } from '../randomization/index.ts'
 import {
   fromJson,
+  listAllFormVersions,
   listAllSubjectPeriods,
   listAllSubjects,
   listClinicalEvents,
@@ -16,6 +17,7 @@ import {
   listVisitRecords,
   loadSupplyRows,
   type Conn,
+  type FormVersionTable,
 } from '../store/index.ts'
 import { openPeriods, subjectFactorValues } from './allocation.ts'
 import { audit, phaseOf, studyState, type Ctx } from './context.ts'
@@ -50,20 +52,71 @@ export interface ExtractSubject {
   }[]
 }
 
-export interface ExtractForm {
-  readonly subjectId: string
-  readonly visitId: string
-  readonly formId: string
-  readonly instance: number
+/** A sign-off (source data verification, investigator signature) of one version of a form instance. */
+export interface ExtractSignoff {
+  readonly version: number
+  readonly at: string
+  /** User id. */
+  readonly by: string
+}
+
+/** One saved version of a form instance: values as the reader may see them, and who saved it, when and why. */
+export interface ExtractFormVersion {
   readonly version: number
   readonly status: 'entered' | 'deleted'
-  /** The visit's actual date, when recorded. */
-  readonly visitDate: string | null
   readonly values: Readonly<Record<string, unknown>>
   readonly derived: Readonly<Record<string, unknown>>
   readonly protocolVersionId: string
   readonly formHash: string
   readonly savedAt: string
+  /** User id and role of whoever saved the version. */
+  readonly savedBy: string
+  readonly savedRole: string
+  readonly reason: string | null
+}
+
+/** A form instance in its current version, with its provenance and review state. */
+export interface ExtractForm extends ExtractFormVersion {
+  /** The form instance's id (as in the form service: history, queries, SDV). */
+  readonly id: string
+  readonly subjectId: string
+  readonly visitId: string
+  readonly formId: string
+  readonly instance: number
+  /** The visit's actual date, when recorded. */
+  readonly visitDate: string | null
+  readonly firstSavedAt: string
+  readonly verified: ExtractSignoff | null
+  readonly signed: ExtractSignoff | null
+  /** Every version, oldest first: only in an extraction asked `history: true`. */
+  readonly history?: readonly ExtractFormVersion[]
+}
+
+/** An adipose tissue extraction (supply chain): the same for every patient, whatever the arm. */
+export interface ExtractExtraction {
+  readonly id: string
+  readonly subjectId: string
+  readonly date: string
+  readonly tissueGrams: number
+  /** At least the protocol's `product.minimumTissueGrams`. */
+  readonly sufficient: boolean
+}
+
+/** A manufactured lot of the patient's own cells and its release; made for every patient, whatever the arm. */
+export interface ExtractLot {
+  readonly id: string
+  readonly subjectId: string
+  readonly extractionId: string
+  readonly manufacturedOn: string
+  /** Null while no release result is recorded. */
+  readonly release: {
+    readonly status: 'passed' | 'failed'
+    readonly date: string
+    readonly expiresOn: string | null
+    /** The results recorded, by release criterion (and manufacturing measurement). */
+    readonly results: Readonly<Record<string, number | boolean>>
+    readonly failures: readonly { readonly criterionId: string; readonly label: string; readonly reason: string }[]
+  } | null
 }
 
 export interface ExtractAdverseEvent {
@@ -71,7 +124,10 @@ export interface ExtractAdverseEvent {
   readonly subjectId: string
   readonly aeNumber: number
   readonly term: string
+  /** MedDRA preferred term, when coded. */
   readonly preferredTerm: string | null
+  /** MedDRA primary system organ class (the AE form's `soc`); null when the form has none. */
+  readonly soc: string | null
   readonly onsetDate: string
   readonly endDate: string | null
   readonly grade: number | null
@@ -123,15 +179,38 @@ export interface StudyExtract {
   }[]
   readonly forms: readonly ExtractForm[]
   readonly adverseEvents: readonly ExtractAdverseEvent[]
+  /**
+   * The supply chain (tissue extractions, lots and their release): per patient and identical whatever the arm,
+   * so blinded extractions carry it too. Dose preparations are not extracted (their content is the arm).
+   */
+  readonly extractions: readonly ExtractExtraction[]
+  readonly lots: readonly ExtractLot[]
   readonly infusions: readonly ExtractInfusion[]
-  /** SHA-256 of the canonical JSON of sites, subjects, visits, forms, adverse events and infusions. */
+  /**
+   * SHA-256 of the canonical JSON of sites, subjects, visits, forms (without their `history`), adverse events,
+   * extractions, lots and infusions.
+   */
   readonly contentHash: string
 }
 
-type Content = Pick<StudyExtract, 'sites' | 'subjects' | 'visits' | 'forms' | 'adverseEvents' | 'infusions'>
+export interface ExtractOptions {
+  /** Adds every saved version of each form instance (`ExtractForm.history`); not part of the content hash. */
+  readonly history?: boolean
+}
+
+type Content = Pick<
+  StudyExtract,
+  'sites' | 'subjects' | 'visits' | 'forms' | 'adverseEvents' | 'extractions' | 'lots' | 'infusions'
+>
 
 const Json = z.record(z.string(), z.json())
-const AeStored = z.looseObject({ pt: z.string().optional(), seriousness: z.array(z.string()).optional() })
+const AeStored = z.looseObject({
+  pt: z.string().optional(),
+  soc: z.string().optional(),
+  seriousness: z.array(z.string()).optional(),
+})
+const ReleaseResults = z.record(z.string(), z.union([z.number(), z.boolean()]))
+const ReleaseFailures = z.array(z.object({ criterionId: z.string(), label: z.string(), reason: z.string() }))
 
 /** Reads every clinical record of the study; `unblinded` adds the assignments. */
 export async function studyContent(ctx: Ctx, catalogue: FormCatalogue, c: Conn, unblinded: boolean): Promise<Content> {
@@ -184,19 +263,17 @@ export async function studyContent(ctx: Ctx, catalogue: FormCatalogue, c: Conn, 
       status: r.status,
       actualDate: r.actual_date,
     })),
-    forms: forms.map((f) => ({
+    forms: forms.map((f): ExtractForm => ({
+      id: f.form_state_id,
       subjectId: f.subject_id,
       visitId: f.visit_id,
       formId: f.form_id,
       instance: f.instance,
-      version: f.version,
-      status: f.status as ExtractForm['status'],
       visitDate: visitDates.get(`${f.subject_id}/${f.visit_id}`) ?? null,
-      values: visibleValues(fromJson(Json, f.data, 'form data'), hiddenFor(catalogue, f.form_id, unblinded)),
-      derived: visibleValues(fromJson(Json, f.derived, 'derived values'), hiddenFor(catalogue, f.form_id, unblinded)),
-      protocolVersionId: f.protocol_version_id,
-      formHash: f.form_hash,
-      savedAt: f.saved_at,
+      ...versionOf(f, hiddenFor(catalogue, f.form_id, unblinded)),
+      firstSavedAt: f.first_saved_at,
+      verified: signoff(f.verified_version, f.verified_at, f.verified_by),
+      signed: signoff(f.signed_version, f.signed_at, f.signed_by),
     })),
     adverseEvents: aes.map((a) => {
       const data = fromJson(AeStored, aeData.get(a.form_state_id) ?? '{}', `AE ${a.id}`)
@@ -206,6 +283,7 @@ export async function studyContent(ctx: Ctx, catalogue: FormCatalogue, c: Conn, 
         aeNumber: a.ae_number,
         term: a.term,
         preferredTerm: data.pt ?? null,
+        soc: data.soc ?? null,
         onsetDate: a.onset_date,
         endDate: a.end_date,
         grade: a.grade,
@@ -219,6 +297,29 @@ export async function studyContent(ctx: Ctx, catalogue: FormCatalogue, c: Conn, 
         status: a.status,
       }
     }),
+    extractions: supply.extractions.map((e) => ({
+      id: e.id,
+      subjectId: e.subject_id,
+      date: e.extraction_date,
+      tissueGrams: e.tissue_grams,
+      sufficient: e.sufficient === 1,
+    })),
+    lots: supply.lots.map((l) => ({
+      id: l.id,
+      subjectId: l.subject_id,
+      extractionId: l.extraction_id,
+      manufacturedOn: l.manufactured_on,
+      release:
+        (l.release_status === 'passed' || l.release_status === 'failed') && l.release_date
+          ? {
+              status: l.release_status,
+              date: l.release_date,
+              expiresOn: l.expires_on,
+              results: fromJson(ReleaseResults, l.release_values ?? '{}', `lot ${l.id} release results`),
+              failures: fromJson(ReleaseFailures, l.release_failures ?? '[]', `lot ${l.id} release failures`),
+            }
+          : null,
+    })),
     infusions: supply.infusions.map((i) => ({
       subjectId: i.subject_id,
       periodId: i.period_id,
@@ -226,6 +327,43 @@ export async function studyContent(ctx: Ctx, catalogue: FormCatalogue, c: Conn, 
       status: i.status,
       volumeMl: i.volume_ml,
     })),
+  }
+}
+
+/** One stored version as a reader sees it: `hidden` are the values the reader may not see. */
+function versionOf(v: FormVersionTable, hidden: ReadonlySet<string>): ExtractFormVersion {
+  return {
+    version: v.version,
+    status: v.status as ExtractFormVersion['status'],
+    values: visibleValues(fromJson(Json, v.data, 'form data'), hidden),
+    derived: visibleValues(fromJson(Json, v.derived, 'derived values'), hidden),
+    protocolVersionId: v.protocol_version_id,
+    formHash: v.form_hash,
+    savedAt: v.saved_at,
+    savedBy: v.saved_by,
+    savedRole: v.saved_role,
+    reason: v.reason,
+  }
+}
+
+function signoff(version: number | null, at: string | null, by: string | null): ExtractSignoff | null {
+  return version !== null && at !== null && by !== null ? { version, at, by } : null
+}
+
+/** The forms of `content` with every version of each instance, oldest first, projected for the reader. */
+async function withHistory(catalogue: FormCatalogue, c: Conn, content: Content, unblinded: boolean): Promise<Content> {
+  const byState = new Map<string, FormVersionTable[]>()
+  for (const v of await listAllFormVersions(c)) {
+    const list = byState.get(v.form_state_id)
+    if (list) list.push(v)
+    else byState.set(v.form_state_id, [v])
+  }
+  return {
+    ...content,
+    forms: content.forms.map((f) => {
+      const hidden = hiddenFor(catalogue, f.formId, unblinded)
+      return { ...f, history: (byState.get(f.id) ?? []).map((v) => versionOf(v, hidden)) }
+    }),
   }
 }
 
@@ -241,7 +379,12 @@ export async function snapshotHash(ctx: Ctx, catalogue: FormCatalogue, c: Conn):
  * The full study as plain data for `actor` (export.blinded or export.unblinded): blinded unless the actor
  * sees allocations. The extraction is itself audited (`export.written`, with its content hash).
  */
-export async function extractStudy(ctx: Ctx, catalogue: FormCatalogue, actor: Actor): Promise<Result<StudyExtract>> {
+export async function extractStudy(
+  ctx: Ctx,
+  catalogue: FormCatalogue,
+  actor: Actor,
+  options: ExtractOptions = {},
+): Promise<Result<StudyExtract>> {
   const allowed = authorize(actor, Action.ExportBlinded)
   const unblindedAllowed = authorize(actor, Action.ExportUnblinded)
   if (!allowed.ok && !unblindedAllowed.ok) return allowed
@@ -266,6 +409,7 @@ export async function extractStudy(ctx: Ctx, catalogue: FormCatalogue, actor: Ac
           { field: 'blinded', old: null, new: !unblinded },
           { field: 'contentHash', old: null, new: hash },
           { field: 'subjects', old: null, new: content.subjects.length },
+          ...(options.history ? [{ field: 'history', old: null, new: true }] : []),
         ],
       },
     ])
@@ -281,7 +425,7 @@ export async function extractStudy(ctx: Ctx, catalogue: FormCatalogue, actor: Ac
       },
       extractedAt: at,
       blinded: !unblinded,
-      ...content,
+      ...(options.history ? await withHistory(catalogue, tx, content, unblinded) : content),
       contentHash: hash,
     })
   })

@@ -127,7 +127,7 @@ const SaveForm = z.strictObject({
   /** Repeat number for repeating forms (1 for the others). */
   instance: z.number().int().positive().default(1),
   values: z.record(z.string(), z.unknown()),
-  /** Required for every save after the first (a correction). */
+  /** Required for every save after the first (a correction); kept on the first when given (e.g. an import's provenance). */
   reason: z.string().trim().optional(),
 })
 export type SaveFormInput = z.input<typeof SaveForm>
@@ -159,8 +159,8 @@ export interface CatalogueForm {
   readonly hash: string
   /**
    * Values that reveal the allocation: `unblindedOnly` items and the derived values computed from them. They
-   * are left out of every view and extract given to a blinded reader, sealed in the audit trail, and cannot
-   * be entered by a blinded user (a blinded save keeps their previous values).
+   * are left out of every view and extract given to a blinded reader and sealed in the audit trail; a blinded
+   * user is never required to enter them (the system fills them), and its save keeps their previous values.
    */
   readonly hidden: ReadonlySet<string>
   /**
@@ -390,14 +390,16 @@ export interface WriteFormInput {
   readonly subject: SubjectTable
   readonly key: FormKey
   readonly values: unknown
-  /** Required when the form instance exists already. */
+  /** Required when the form instance exists already; kept on a first version when given. */
   readonly reason: string | undefined
   /**
-   * Whether the writer sees allocations. A blinded writer may not submit hidden values; the previous version's
-   * hidden values are kept. A system write (the infusion record filling the dose from the sealed preparation)
-   * passes `true`.
+   * Whether the writer sees allocations. Hidden items are not required of a blinded writer, and the previous
+   * version's hidden values it does not send are kept. A system write (the infusion record filling the dose
+   * from the sealed preparation) passes `true`, so the hidden items stay required of it.
    */
   readonly unblinded: boolean
+  /** Items a system write has no source for (e.g. a measurement the release record lacks): not required of it. */
+  readonly notRequired?: ReadonlySet<string>
 }
 
 export interface WrittenForm {
@@ -428,18 +430,28 @@ export async function writeFormVersion(
   const found = await findFormHead(tx, key)
   const head = found && headOnly(found)
   if (head?.locked_at) return fail({ code: ProblemCode.Locked, path: 'formId', message: 'the form is locked' })
-  let reason: string | null = null
+  // A first version keeps a reason when one is given (an import's original who/when/why, a system write's cause).
+  let reason: string | null = w.reason?.trim() ? w.reason.trim() : null
   if (head) {
     const r = requireReason(w.reason)
     if (!r.ok) return r
     reason = r.value
   }
+  const previous = found?.data && found.derived ? { data: found.data, derived: found.derived } : undefined
+  // A blinded writer can neither see nor enter the values that reveal the allocation: they are not required of
+  // it, and the ones the system filled (the dose from the sealed preparation) carry over to its correction.
+  const blindWrite = !w.unblinded && entry.hidden.size > 0
   const checked = validateFormEntry(
     entry.form,
-    w.values,
-    entry.form.instrument?.id === InstrumentId.AlsfrsR
-      ? await entryContext(catalogue, tx, subject, key.visitId, at)
-      : {},
+    blindWrite ? withKeptHidden(w.values, previous?.data, entry.hidden) : w.values,
+    {
+      ...(entry.form.instrument?.id === InstrumentId.AlsfrsR
+        ? await entryContext(catalogue, tx, subject, key.visitId, at)
+        : {}),
+      ...(blindWrite || w.notRequired
+        ? { notRequired: new Set([...(blindWrite ? entry.hidden : []), ...(w.notRequired ?? [])]) }
+        : {}),
+    },
   )
   if (!checked.ok) return checked
   const { values: clean, derived } = checked.value
@@ -448,7 +460,6 @@ export async function writeFormVersion(
       ? checked.value.queries.filter((q) => !entry.blindChecks.has(q.checkId))
       : checked.value.queries
 
-  const previous = found?.data && found.derived ? { data: found.data, derived: found.derived } : undefined
   const version = (head?.current_version ?? 0) + 1
   const formStateId = head?.id ?? ctx.newId()
   const row: FormVersionTable = {
@@ -627,6 +638,14 @@ async function reconcileAutoQueries(
     closed++
   }
   return { entries, raised, closed }
+}
+
+/** Entered values with the previous version's hidden values the (blinded) writer did not send. */
+function withKeptHidden(values: unknown, previous: string | undefined, hidden: ReadonlySet<string>): unknown {
+  if (previous === undefined || typeof values !== 'object' || values === null || Array.isArray(values)) return values
+  const sent = values as Readonly<Record<string, unknown>>
+  const kept = Object.entries(parseValues(previous)).filter(([k]) => hidden.has(k) && !(k in sent))
+  return kept.length > 0 ? { ...Object.fromEntries(kept), ...sent } : values
 }
 
 function headOnly({

@@ -104,6 +104,30 @@ describeEachDialect('forms: versions, reasons, queries, review and locks', ({ di
     expect(wrongVisit.ok ? null : wrongVisit.problems[0]).toMatchObject({ code: 'invalid', path: 'visitId' })
   })
 
+  it('a blinded coordinator saves the INFUSION form by hand: the unblinded-only doses are not required of them', async () => {
+    const byHand = {
+      start: '2026-01-15T09:00:00.000Z',
+      end: '2026-01-15T09:30:00.000Z',
+      volume_given_ml: 50,
+      completed: true,
+      reaction: false,
+    }
+    const saved = check(
+      await fx.services.forms.save(coordinator, { subjectId, visitId: 'INF1', formId: 'INFUSION', values: byHand }),
+    )
+    expect(saved.form).toMatchObject({ version: 1, values: byHand, derived: {} })
+    expect(saved.queriesRaised).toEqual([])
+    // The visible items stay required.
+    const partial = await fx.services.forms.save(coordinator, {
+      subjectId,
+      visitId: 'INF1',
+      formId: 'INFUSION',
+      values: { ...byHand, reaction: undefined },
+      reason: 'reaction field cleared',
+    })
+    expect(partial.ok ? null : partial.problems.map((p) => `${p.code} ${p.path}`)).toEqual(['required items.reaction'])
+  })
+
   it('requires a reason for every change after first entry and keeps every version', async () => {
     const first = check(
       await fx.services.forms.save(coordinator, { subjectId, visitId: 'SCR', formId: 'VITALS', values: vitals(70) }),
@@ -219,6 +243,31 @@ describeEachDialect('forms: versions, reasons, queries, review and locks', ({ di
     ).form
     expect(changed.verified?.current).toBe(false)
     expect(changed.signed?.current).toBe(false)
+  })
+
+  it('the extraction names who saved each current version, its sign-offs, and (when asked) every version', async () => {
+    const plain = check(await fx.services.extractStudy(dataManager))
+    const full = check(await fx.services.extractStudy(dataManager, { history: true }))
+    expect(full.contentHash).toBe(plain.contentHash)
+    expect(plain.forms.every((f) => f.history === undefined)).toBe(true)
+    const view = check(await fx.services.forms.listForSubject(monitor, subjectId)).find((f) => f.formId === 'CONMED')
+    const form = full.forms.find((f) => f.subjectId === subjectId && f.formId === 'CONMED')
+    if (!view || !form) throw new Error('no CONMED')
+    expect(form).toMatchObject({
+      id: view.id,
+      version: view.version,
+      savedBy: coordinator.userId,
+      savedRole: 'coordinator',
+      reason: 'NIV started',
+      firstSavedAt: view.firstSavedAt,
+      verified: { version: view.verified?.version, at: view.verified?.at, by: monitor.userId },
+      signed: { version: view.signed?.version, at: view.signed?.at, by: investigator.userId },
+    })
+    expect(form.verified?.version).toBeLessThan(form.version)
+    expect(form.history).toEqual(check(await fx.services.forms.history(monitor, view.id)))
+    expect(form.history?.map((v) => v.reason)).toEqual([null, 'dose confirmed as 100 mg/day', 'NIV started'])
+    const trail = check(await fx.services.reads.auditTrail(fx.actors.admin, { kind: 'export.written', limit: 1 }))
+    expect(trail.items[0]?.changes).toContainEqual({ field: 'history', old: null, new: true })
   })
 
   it('a locked form, a locked casebook and a locked database refuse changes with `locked`', async () => {

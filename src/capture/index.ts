@@ -25,15 +25,16 @@ export type {
   DispositionInput,
 } from './subject-service.ts'
 export { SubjectStatus, type SubjectView, type EligibilityRecord } from './subject-view.ts'
-export type {
-  SupplyService,
-  SupplyView,
-  PreparationView,
-  ExtractionInput,
-  ManufactureInput,
-  ReleaseInput,
-  PrepareInput,
-  InfusionInput,
+export {
+  RELEASE_VISIT,
+  type SupplyService,
+  type SupplyView,
+  type PreparationView,
+  type ExtractionInput,
+  type ManufactureInput,
+  type ReleaseInput,
+  type PrepareInput,
+  type InfusionInput,
 } from './supply-service.ts'
 export type {
   VisitService,
@@ -82,11 +83,17 @@ export type {
   AuditTrailFilter,
   NotificationView,
   ExportRecordInput,
+  ImportRecordInput,
 } from './read-models.ts'
 export type {
   StudyExtract,
+  ExtractOptions,
   ExtractSubject,
   ExtractForm,
+  ExtractFormVersion,
+  ExtractSignoff,
   ExtractAdverseEvent,
+  ExtractExtraction,
+  ExtractLot,
   ExtractInfusion,
 } from './extract-study.ts'

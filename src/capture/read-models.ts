@@ -11,7 +11,7 @@ import {
   markNotificationRead,
   type Conn,
 } from '../store/index.ts'
-import { audit, dateOf, parse, studyState, type Ctx } from './context.ts'
+import { audit, dateOf, parse, requireOpen, studyState, type Ctx } from './context.ts'
 import { SubjectStatus } from './subject-view.ts'
 import { activeVisits, allCalendarFacts, calendarOf } from './visit-service.ts'
 
@@ -100,6 +100,18 @@ const ExportRecord = z.strictObject({
 })
 export type ExportRecordInput = z.input<typeof ExportRecord>
 
+const ImportRecord = z.strictObject({
+  /** The file (or other source) the data came from, as the importer names it. */
+  source: z.string().trim().min(1).max(500),
+  /** SHA-256 of the imported bytes. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** e.g. `CDISC ODM 1.3.2`, `REDCap data CSV`. */
+  format: z.string().min(1).max(60),
+  /** What was loaded, by kind (subjects created, form versions, adverse events, ...). */
+  counts: z.record(z.string().min(1).max(60), z.number().int().nonnegative()),
+})
+export type ImportRecordInput = z.input<typeof ImportRecord>
+
 export interface ReadModels {
   /** Counts per site within the actor's scope (recruitment vs target, status, overdue visits, queries, SAEs). */
   dashboard(actor: Actor, options?: { today?: string }): Promise<Result<Dashboard>>
@@ -115,6 +127,12 @@ export interface ReadModels {
   markNotificationRead(actor: Actor, id: string): Promise<Result<true>>
   /** Audits a data export written by an exporter (ODM, SDTM, R datasets, ...): `export.written`. */
   recordExport(actor: Actor, input: ExportRecordInput): Promise<Result<true>>
+  /**
+   * Audits a data import (`import.loaded`: source, SHA-256, format, counts). Call it inside the import's
+   * transaction (`Services.inTransaction`), so the record commits with the data it describes or not at all.
+   * Needs `form.enter`; refused once the database is locked.
+   */
+  recordImport(actor: Actor, input: ImportRecordInput): Promise<Result<true>>
 }
 
 export function readModels(ctx: Ctx): ReadModels {
@@ -294,6 +312,35 @@ export function readModels(ctx: Ctx): ReadModels {
               { field: 'contentHash', old: null, new: e.contentHash },
               { field: 'records', old: null, new: e.records },
               ...(e.destination ? [{ field: 'destination', old: null, new: e.destination }] : []),
+            ],
+          },
+        ])
+        return ok(true)
+      })
+    },
+
+    async recordImport(actor, input) {
+      const parsed = parse(ImportRecord, input)
+      if (!parsed.ok) return parsed
+      const allowed = authorize(actor, Action.FormEnter)
+      if (!allowed.ok) return allowed
+      const e = parsed.value
+      const at = ctx.clock.now()
+      return ctx.store.write(async (tx) => {
+        const state = await studyState(ctx, tx, 'share')
+        if (!state.ok) return state
+        const open = requireOpen(state.value)
+        if (!open.ok) return open
+        await audit(ctx, tx, actor, at, [
+          {
+            kind: AuditKind.ImportLoaded,
+            entityType: 'study',
+            entityId: state.value.row.id,
+            changes: [
+              { field: 'source', old: null, new: e.source },
+              { field: 'format', old: null, new: e.format },
+              { field: 'sha256', old: null, new: e.sha256 },
+              ...Object.entries(e.counts).map(([k, n]) => ({ field: `counts.${k}`, old: null, new: n })),
             ],
           },
         ])

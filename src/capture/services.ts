@@ -1,9 +1,10 @@
 import type { Actor } from '../access/index.ts'
 import type { Result } from '../domain/index.ts'
+import { joinTransaction } from '../store/index.ts'
 import { aeService, type AeService } from './ae-service.ts'
-import { createContext, type CaptureDeps } from './context.ts'
-import { extractStudy, snapshotHash, type StudyExtract } from './extract-study.ts'
-import { formCatalogue, formService, type FormService } from './form-service.ts'
+import { createContext, type CaptureDeps, type Ctx } from './context.ts'
+import { extractStudy, snapshotHash, type ExtractOptions, type StudyExtract } from './extract-study.ts'
+import { formCatalogue, formService, type FormCatalogue, type FormService } from './form-service.ts'
 import { queryService, type QueryService } from './query-service.ts'
 import { readModels, type ReadModels } from './read-models.ts'
 import { reviewService, type ReviewService } from './review-service.ts'
@@ -28,14 +29,27 @@ export interface Services {
   readonly safety: AeService
   readonly unblinding: UnblindingService
   readonly reads: ReadModels
-  /** The full study as plain data for analysis, blinded or unblinded per the actor (audited as an export). */
-  extractStudy(actor: Actor): Promise<Result<StudyExtract>>
+  /**
+   * The full study as plain data for analysis and exporters, blinded or unblinded per the actor (audited as an
+   * export). `history` adds every saved version of each form instance.
+   */
+  extractStudy(actor: Actor, options?: ExtractOptions): Promise<Result<StudyExtract>>
+  /**
+   * Runs several service calls as ONE all-or-nothing transaction: `work` gets services bound to the open
+   * transaction and everything commits only when it answers ok (a failed Result or a throw rolls back all of
+   * it). Inside, each call runs in a savepoint, so a call that fails leaves nothing of its own behind even when
+   * `work` carries on. Calls must run one after the other, and nothing slow (password hashing) may run inside.
+   */
+  inTransaction<T>(work: (services: Services) => Promise<Result<T>>): Promise<Result<T>>
 }
 
 /** Builds the services over one store and one protocol version (compiled once, here). No globals. */
 export function createServices(deps: CaptureDeps): Services {
   const ctx = createContext(deps)
-  const catalogue = formCatalogue(ctx)
+  return servicesOver(ctx, formCatalogue(ctx))
+}
+
+function servicesOver(ctx: Ctx, catalogue: FormCatalogue): Services {
   return {
     study: studyService(ctx),
     users: userService(ctx),
@@ -49,6 +63,8 @@ export function createServices(deps: CaptureDeps): Services {
     safety: aeService(ctx, catalogue),
     unblinding: unblindingService(ctx),
     reads: readModels(ctx),
-    extractStudy: (actor) => extractStudy(ctx, catalogue, actor),
+    extractStudy: (actor, options) => extractStudy(ctx, catalogue, actor, options),
+    inTransaction: (work) =>
+      ctx.store.write((tx) => work(servicesOver({ ...ctx, store: joinTransaction(ctx.store, tx) }, catalogue))),
   }
 }

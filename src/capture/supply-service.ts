@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { Action, authorize, seesAllocation, type Actor } from '../access/index.ts'
 import { AuditKind, type AuditEntry } from '../audit/index.ts'
 import { fail, ok, ProblemCode, type Instant, type Product, type Result, type SubjectId } from '../domain/index.ts'
+import type { CompiledForm } from '../protocol/index.ts'
 import {
   blindedPreparationView,
   computeDose,
@@ -15,6 +16,7 @@ import {
   type Lot,
   type PreparationSheet,
   type ReleaseFailure,
+  type ReleaseResult,
   type SupplyChain,
 } from '../randomization/index.ts'
 import {
@@ -28,11 +30,13 @@ import {
   listSubjectPeriods,
   listVisitRecords,
   loadSupplyRows,
+  nextFormInstance,
   toJson,
   updateLot,
   updatePreparation,
   type Conn,
   type DosePreparationTable,
+  type ProductLotTable,
   type SubjectTable,
   type SupplyRows,
 } from '../store/index.ts'
@@ -57,7 +61,15 @@ const Manufacture = z.strictObject({
   extractionId: z.string().min(1),
   date: IsoDateInput,
 })
-const Release = z.strictObject({ date: IsoDateInput, values: z.record(z.string(), z.union([z.number(), z.boolean()])) })
+const Release = z.strictObject({
+  date: IsoDateInput,
+  /**
+   * Result per release criterion id (a number for a ranged criterion, pass/fail otherwise). Other measurements
+   * of the protocol's manufacturing form may be given by item id (e.g. `cell_count`, ×10^6 viable cells): they
+   * are kept with the results and written to the form.
+   */
+  values: z.record(z.string(), z.union([z.number(), z.boolean()])),
+})
 const Prepare = z.strictObject({
   lotId: z.string().min(1),
   /** Planned infusion date: the weight must be recent enough on this day. */
@@ -86,6 +98,12 @@ export type ManufactureInput = z.input<typeof Manufacture>
 export type ReleaseInput = z.input<typeof Release>
 export type PrepareInput = z.input<typeof Prepare>
 export type InfusionInput = z.input<typeof Infusion>
+
+/**
+ * Visit id under which each lot's manufacturing and release is stored as a version of the protocol's
+ * manufacturing (RELEASE) form, one instance per lot in release order: an event, not a scheduled visit.
+ */
+export const RELEASE_VISIT = 'LOT'
 
 /** A preparation as a reader sees it: the blinded fields for everyone, the sheet (arm, dose, content) only when unblinded. */
 export type PreparationView =
@@ -131,7 +149,12 @@ export interface SupplyService {
   recordExtraction(actor: Actor, subjectId: string, input: ExtractionInput): Promise<Result<SupplyView>>
   /** Records a lot manufactured from an extraction (supply.record). */
   recordManufacture(actor: Actor, subjectId: string, input: ManufactureInput): Promise<Result<SupplyView>>
-  /** Records the lot's release results against the protocol's criteria; one failure fails the lot. */
+  /**
+   * Records the lot's release results against the protocol's criteria; one failure fails the lot. When the
+   * protocol has a manufacturing form (instrument MANUFACTURING), its version is written in the same
+   * transaction at the `RELEASE_VISIT` event: lot, manufacture date, the results of its items, the decision
+   * with its date or the failed criteria. Items the record has no value for are left empty.
+   */
   recordRelease(actor: Actor, lotId: string, input: ReleaseInput): Promise<Result<SupplyView>>
   /**
    * The unblinded pharmacist prepares the dose of the subject's current period (dose.prepare): the dose is
@@ -156,6 +179,35 @@ const preparationContext = (row: Pick<DosePreparationTable, 'id'>): string => `d
 
 export function supplyService(ctx: Ctx, catalogue: FormCatalogue): SupplyService {
   const infusionForm = ctx.compiled.forms.find((f) => f.instrument?.id === 'INFUSION')
+  const releaseForm = ctx.compiled.forms.find((f) => f.instrument?.id === 'MANUFACTURING')
+
+  /** The lot's manufacturing and release form (a new instance per lot), from the release record. */
+  async function writeReleaseForm(
+    tx: Conn,
+    actor: Actor,
+    state: StudyState,
+    subject: SubjectTable,
+    lot: ProductLotTable,
+    release: ReleaseResult,
+    results: Readonly<Record<string, number | boolean>>,
+    at: Instant,
+  ): Promise<Result<AuditEntry[]>> {
+    if (!releaseForm) return ok([])
+    const values = releaseFormValues(releaseForm, lot, release, results)
+    const key = { subjectId: subject.id, visitId: RELEASE_VISIT, formId: releaseForm.id }
+    const written = await writeFormVersion(ctx, catalogue, tx, {
+      actor,
+      at,
+      state,
+      subject,
+      key: { ...key, instance: await nextFormInstance(tx, key) },
+      values,
+      reason: `release of lot ${lot.id}`,
+      unblinded: true,
+      notRequired: new Set(releaseForm.items.map((i) => i.id).filter((id) => !(id in values))),
+    })
+    return written.ok ? ok([...written.value.entries]) : written
+  }
 
   /** The INFUSION form of the period's infusion visit, with the dose from the sealed preparation sheet. */
   async function writeInfusionForm(
@@ -346,11 +398,12 @@ export function supplyService(ctx: Ctx, catalogue: FormCatalogue): SupplyService
         const allowed = authorize(actor, Action.SupplyRecord)
         return allowed.ok ? fail({ code: ProblemCode.NotFound, path: 'lotId', message: 'not found' }) : allowed
       }
-      return change(actor, Action.SupplyRecord, lot.subject_id, async (tx, state, s, _rows, chain, at) => {
+      return change(actor, Action.SupplyRecord, lot.subject_id, async (tx, state, s, rows, chain, at) => {
         const next = recordRelease(p.value, chain, { lotId, date: parsed.value.date, values: parsed.value.values })
         if (!next.ok) return next
         const release = next.value.lots.find((l) => l.lotId === lotId)?.release
-        if (!release) throw new Error('release not recorded')
+        const row = rows.lots.find((l) => l.id === lotId)
+        if (!release || !row) throw new Error('release not recorded')
         const failures = release.status === 'failed' ? release.failures : []
         await updateLot(tx, lotId, {
           release_status: release.status,
@@ -360,6 +413,8 @@ export function supplyService(ctx: Ctx, catalogue: FormCatalogue): SupplyService
           release_failures: toJson(failures),
           updated_at: at,
         })
+        const form = await writeReleaseForm(tx, actor, state, s, row, release, parsed.value.values, at)
+        if (!form.ok) return form
         return ok({
           value: await viewOf(tx, actor, state, s.id),
           entries: [
@@ -368,6 +423,7 @@ export function supplyService(ctx: Ctx, catalogue: FormCatalogue): SupplyService
               ...Object.entries(parsed.value.values).map(([k, v]) => ({ field: `results.${k}`, old: null, new: v })),
               ...failures.map((f) => ({ field: `failed.${f.criterionId}`, old: null, new: f.reason })),
             ]),
+            ...form.value,
           ],
         })
       })
@@ -520,6 +576,41 @@ export function supplyService(ctx: Ctx, catalogue: FormCatalogue): SupplyService
       return ok(await viewOf(ctx.store, actor, state.value, subjectId))
     },
   }
+}
+
+/**
+ * The manufacturing form's values from a lot's release record: lot and manufacture date, each result under
+ * the item of the same id when its type fits (a pass/fail result on a two-option choice takes the first
+ * option for a pass, as the MANUFACTURING template orders them: pass/fail, negative/positive, normal/abnormal),
+ * the decision, and the release date or the failed criteria.
+ */
+function releaseFormValues(
+  form: CompiledForm,
+  lot: Pick<ProductLotTable, 'id' | 'manufactured_on'>,
+  release: ReleaseResult,
+  results: Readonly<Record<string, number | boolean>>,
+): Record<string, string | number | boolean> {
+  const items = new Map(form.items.map((i) => [i.id, i]))
+  const values: Record<string, string | number | boolean> = {}
+  const put = (id: string, value: string | number | boolean) => {
+    if (items.has(id)) values[id] = value
+  }
+  for (const [id, v] of Object.entries(results)) {
+    const item = items.get(id)
+    if (!item) continue
+    if (typeof v === 'number' && (item.type === 'integer' || item.type === 'decimal')) values[id] = v
+    else if (typeof v === 'boolean' && item.type === 'boolean') values[id] = v
+    else if (typeof v === 'boolean' && item.type === 'choice' && item.options?.length === 2) {
+      const option = item.options[v ? 0 : 1]
+      if (option) values[id] = option.code
+    }
+  }
+  put('lot_id', lot.id)
+  put('manufacture_date', lot.manufactured_on)
+  put('release', release.status)
+  if (release.status === 'passed') put('release_date', release.date)
+  else put('failure_reason', release.failures.map((f) => `${f.label}: ${f.reason}`).join('; '))
+  return values
 }
 
 /** The randomization module's supply chain value from the rows (blind by construction: no arm, no quantity). */

@@ -91,6 +91,32 @@ describeEachDialect('release failure, emergency and end-of-study unblinding', ({
       periods: [{ periodId: 'double-blind', startDate: '2026-03-02' }],
     })
     expect(extract.infusions.filter((i) => i.subjectId === failed)).toEqual([])
+    // The supply chain is in the extraction, blinded or not (it is the same for every arm), and so is the
+    // release form the failed release wrote.
+    expect(extract.lots.find((l) => l.subjectId === failed)).toEqual({
+      id: `LOT-${failed.slice(-4)}`,
+      subjectId: failed,
+      extractionId: extract.extractions.find((e) => e.subjectId === failed)?.id,
+      manufacturedOn: '2026-02-10',
+      release: {
+        status: 'failed',
+        date: '2026-02-20',
+        expiresOn: null,
+        results: { ...passingRelease(), viability: 55 },
+        failures: [{ criterionId: 'viability', label: 'Cell viability (%)', reason: '55 is below 70' }],
+      },
+    })
+    expect(extract.extractions.filter((e) => e.subjectId === failed)).toMatchObject([
+      { date: '2026-01-26', tissueGrams: 60, sufficient: true },
+    ])
+    expect(extract.forms.find((f) => f.subjectId === failed && f.formId === 'RELEASE')?.values).toMatchObject({
+      release: 'failed',
+      failure_reason: 'Cell viability (%): 55 is below 70',
+      viability: 55,
+    })
+    const unblinded = check(await fx.services.extractStudy(fx.actors['independent-statistician']))
+    expect(unblinded.blinded).toBe(false)
+    expect([unblinded.extractions, unblinded.lots]).toEqual([extract.extractions, extract.lots])
   })
 
   it('emergency unblinding: investigator of the site only, reason and password, arm in the answer only, sponsor and statistician notified', async () => {

@@ -220,6 +220,27 @@ describe('validateFormEntry', () => {
     ).toMatchObject({ total: 105, totalAbnormal: true })
   })
 
+  it('does not require the items the saver cannot enter (notRequired), yet still checks a value given for one', () => {
+    const byHand = {
+      start: '2026-03-05T09:00:00Z',
+      end: '2026-03-05T09:30:00Z',
+      volume_given_ml: 50,
+      completed: true,
+      reaction: false,
+    }
+    const unblindedOnly = new Set(['dose_prescribed', 'dose_given', 'pct_dose_given'])
+    expect(problems('INFUSION', byHand)).toEqual([
+      'items.dose_prescribed: is required',
+      'items.dose_given: is required',
+    ])
+    const e = entry('INFUSION', byHand, { notRequired: unblindedOnly })
+    expect(e.values).toEqual(byHand)
+    expect(e.derived).toEqual({ pct_dose_given: null })
+    expect(problems('INFUSION', { ...byHand, dose_given: -1 }, { notRequired: unblindedOnly })).toEqual([
+      'items.dose_given: must be at least 0',
+    ])
+  })
+
   it('rejects input that is not an object of item values', () => {
     expect(problems('VITALS', [1, 2])).toEqual(['items: must be an object keyed by item id'])
   })

@@ -31,6 +31,11 @@ export interface EntryContext {
   readonly assessmentDate?: IsoDate | undefined
   /** The subject had died by the assessment date (King's/MiToS stage 5). */
   readonly died?: boolean | undefined
+  /**
+   * Items not required of this entry: values the person saving cannot see or enter (`unblindedOnly` items for a
+   * blinded user, which the system fills from the sealed preparation). A value given for one is still checked.
+   */
+  readonly notRequired?: ReadonlySet<string> | undefined
 }
 
 /** A data query raised automatically on a saved value. `checkId` is `soft-range` or an edit check's id. */
@@ -94,7 +99,7 @@ export function validateFormEntry(form: CompiledForm, values: unknown, context: 
       continue
     }
     // An invalid value is already reported; it is not also "missing".
-    if (!final || answered || invalid.has(item.id)) continue
+    if (!final || answered || invalid.has(item.id) || context.notRequired?.has(item.id)) continue
     if (item.required) {
       problems.push({ code: ProblemCode.Required, path: `items.${item.id}`, message: 'is required' })
     } else if (item.requiredWhen && evaluateCondition(item.requiredWhen, effective)) {

@@ -59,6 +59,21 @@ export async function recordFormSave(c: Conn, id: string, version: number, at: s
   await saveHead.run(c, { id, version, at })
 }
 
+/** The next instance number of a form at a visit for a subject (1 for the first). */
+export async function nextFormInstance(
+  c: Conn,
+  key: Pick<FormKey, 'subjectId' | 'visitId' | 'formId'>,
+): Promise<number> {
+  const row = await c.db
+    .selectFrom('form_state')
+    .select((eb) => eb.fn.max('instance').as('n'))
+    .where('subject_id', '=', key.subjectId)
+    .where('visit_id', '=', key.visitId)
+    .where('form_id', '=', key.formId)
+    .executeTakeFirst()
+  return Number(row?.n ?? 0) + 1
+}
+
 export function findFormStateById(c: Conn, id: string): Promise<FormStateTable | undefined> {
   return c.db.selectFrom('form_state').selectAll().where('id', '=', id).executeTakeFirst()
 }
@@ -111,6 +126,11 @@ export function listFormVersions(c: Conn, formStateId: string): Promise<FormVers
     .execute()
 }
 
+/** Every version of every form instance, by instance then version (the study extraction's history). */
+export function listAllFormVersions(c: Conn): Promise<FormVersionTable[]> {
+  return c.db.selectFrom('form_version').selectAll().orderBy('form_state_id').orderBy('version').execute()
+}
+
 /** Form heads of one subject (or of all subjects), ordered by visit and form. */
 export function listFormStates(
   c: Conn,
@@ -125,13 +145,29 @@ export function listFormStates(
   return q.orderBy('subject_id').orderBy('visit_id').orderBy('form_id').orderBy('instance').execute()
 }
 
+/** What a current-version row carries of its form instance's head: where it sits, and its review state. */
+export type CurrentFormVersion = FormVersionTable &
+  Pick<
+    FormStateTable,
+    | 'subject_id'
+    | 'site_id'
+    | 'visit_id'
+    | 'form_id'
+    | 'instance'
+    | 'first_saved_at'
+    | 'verified_version'
+    | 'verified_at'
+    | 'verified_by'
+    | 'signed_version'
+    | 'signed_at'
+    | 'signed_by'
+  >
+
 /** The current version of each form instance (joined), for extraction and form-value reads. */
 export function listCurrentFormVersions(
   c: Conn,
   filter: { subjectId?: string; formIds?: readonly string[] } = {},
-): Promise<
-  (FormVersionTable & Pick<FormStateTable, 'subject_id' | 'site_id' | 'visit_id' | 'form_id' | 'instance'>)[]
-> {
+): Promise<CurrentFormVersion[]> {
   let q = c.db
     .selectFrom('form_state')
     .innerJoin('form_version', (j) =>
@@ -146,6 +182,13 @@ export function listCurrentFormVersions(
       'form_state.visit_id',
       'form_state.form_id',
       'form_state.instance',
+      'form_state.first_saved_at',
+      'form_state.verified_version',
+      'form_state.verified_at',
+      'form_state.verified_by',
+      'form_state.signed_version',
+      'form_state.signed_at',
+      'form_state.signed_by',
     ])
   if (filter.subjectId !== undefined) q = q.where('form_state.subject_id', '=', filter.subjectId)
   if (filter.formIds !== undefined) {

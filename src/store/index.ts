@@ -4,7 +4,8 @@
  *
  * - `openStore(url, options)` → `Store`; `store.migrate()`; `store.write(fn)` runs `fn` in ONE transaction and
  *   rolls back when it answers a failed `Result` (SQLite: BEGIN IMMEDIATE, one writer at a time, statements
- *   prepared once; PostgreSQL: READ COMMITTED with row locks).
+ *   prepared once; PostgreSQL: READ COMMITTED with row locks). `joinTransaction(store, tx)` is the store seen
+ *   from inside an open transaction, whose `write` is a savepoint (several service calls, one transaction).
  * - Portability: ISO-8601 UTC text instants with milliseconds, `YYYY-MM-DD` dates, 0/1 booleans, canonical JSON
  *   text read back through zod, text ids. Dialect differences live here only: row locks (`forUpdate`,
  *   `forShare`; no-ops on SQLite) and the migrator's bookkeeping schema.
@@ -20,6 +21,7 @@
 export * from './schema.ts'
 export * from './store.ts'
 export { openStore, type OpenStoreOptions } from './open-store.ts'
+export { joinTransaction } from './join-transaction.ts'
 export { MIGRATIONS } from './migrations/index.ts'
 export { GENESIS_HASH } from './genesis.ts'
 export * from './json.ts'

@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import { expect, it } from 'vitest'
 import { fail, ok } from '../domain/index.ts'
 import { describeEachDialect } from '../../test/support/index.ts'
-import { MIGRATIONS, forUpdate } from './index.ts'
+import { MIGRATIONS, forUpdate, joinTransaction } from './index.ts'
 
 const site = (id: string) => ({
   id,
@@ -94,6 +94,49 @@ describeEachDialect('store', ({ dialect, store }) => {
       .where('id', '=', 'CNT')
       .executeTakeFirstOrThrow()
     expect(row.target_enrolment).toBe(40)
+  })
+
+  it('a joined store runs each write in a savepoint of the open transaction: a failed step leaves nothing', async () => {
+    const ids = async () =>
+      (await store().db.selectFrom('site').select('id').where('id', 'like', 'J%').orderBy('id').execute()).map(
+        (r) => r.id,
+      )
+    const insert = (id: string) => async (tx: { db: ReturnType<typeof store>['db'] }) => {
+      await tx.db.insertInto('site').values(site(id)).execute()
+      return ok(id)
+    }
+    const r = await store().write(async (tx) => {
+      const joined = joinTransaction(store(), tx)
+      expect(await joined.write(insert('J1'))).toEqual({ ok: true, value: 'J1' })
+      // A failed Result rolls back its own step only.
+      const failed = await joined.write(async (t) => {
+        await insert('J2')(t)
+        return fail({ code: 'conflict', path: '', message: 'no' })
+      })
+      expect(failed.ok).toBe(false)
+      // A database error (duplicate key) inside a step: the transaction stays usable (PostgreSQL would abort it).
+      await expect(joined.write(insert('J1'))).rejects.toThrow()
+      await expect(
+        joined.write(async (t) => {
+          await insert('J3')(t)
+          throw new Error('boom')
+        }),
+      ).rejects.toThrow('boom')
+      // Reads through the joined store see the transaction's own writes.
+      expect(await joined.db.selectFrom('site').select('id').where('id', 'like', 'J%').execute()).toEqual([
+        { id: 'J1' },
+      ])
+      expect((await joined.migrate()).ok).toBe(false)
+      return joined.write(insert('J4'))
+    })
+    expect(r).toEqual({ ok: true, value: 'J4' })
+    expect(await ids()).toEqual(['J1', 'J4'])
+    // The outer transaction still decides: its failure rolls back every joined step.
+    await store().write(async (tx) => {
+      await joinTransaction(store(), tx).write(insert('J5'))
+      return fail({ code: 'conflict', path: '', message: 'all or nothing' })
+    })
+    expect(await ids()).toEqual(['J1', 'J4'])
   })
 
   if (dialect === 'sqlite') {
