@@ -27,6 +27,7 @@ const form = (
   values: Record<string, unknown>,
   derived: Record<string, unknown> = {},
 ): Form => ({
+  id: `${subjectId}/${visitId}/${formId}`,
   subjectId,
   visitId,
   formId,
@@ -38,7 +39,13 @@ const form = (
   derived,
   protocolVersionId: 'pv1',
   formHash: 'h',
+  firstSavedAt: `${visitDate}T12:00:00.000Z`,
   savedAt: `${visitDate}T12:00:00.000Z`,
+  savedBy: 'user-1',
+  savedRole: 'coordinator',
+  reason: null,
+  verified: null,
+  signed: null,
 })
 const alsfrs = (s: string, visit: string, date: string, total: number) =>
   form(s, visit, 'ALSFRS', date, {}, { total, bulbar: 10, fineMotor: 9, grossMotor: 8, respiratory: total - 27 })
@@ -156,6 +163,7 @@ function extract(blinded: boolean): StudyExtract {
         aeNumber: 1,
         term: 'Headache',
         preferredTerm: 'Headache',
+        soc: 'Nervous system disorders',
         onsetDate: '2026-03-05',
         endDate: '2026-03-06',
         grade: 1,
@@ -174,6 +182,7 @@ function extract(blinded: boolean): StudyExtract {
         aeNumber: 2,
         term: 'Pneumonia',
         preferredTerm: null,
+        soc: null,
         onsetDate: '2026-12-01',
         endDate: null,
         grade: 3,
@@ -185,6 +194,39 @@ function extract(blinded: boolean): StudyExtract {
         susar: false,
         outcome: null,
         status: 'open',
+      },
+    ],
+    // The supply chain: MAL-002's lot passed (its RELEASE form holds the cell count), MAL-003's failed release.
+    extractions: [
+      { id: 'e2', subjectId: 'u2', date: '2026-01-25', tissueGrams: 80, sufficient: true },
+      { id: 'e3', subjectId: 'u3', date: '2026-01-26', tissueGrams: 60, sufficient: true },
+    ],
+    lots: [
+      {
+        id: 'L1',
+        subjectId: 'u2',
+        extractionId: 'e2',
+        manufacturedOn: '2026-02-20',
+        release: {
+          status: 'passed',
+          date: '2026-02-28',
+          expiresOn: '2027-02-28',
+          results: { viability: 92, cell_count: 380 },
+          failures: [],
+        },
+      },
+      {
+        id: 'L3',
+        subjectId: 'u3',
+        extractionId: 'e3',
+        manufacturedOn: '2026-02-21',
+        release: {
+          status: 'failed',
+          date: '2026-03-01',
+          expiresOn: null,
+          results: { viability: 55, cell_count: 120 },
+          failures: [{ criterionId: 'viability', label: 'Cell viability (%)', reason: '55 is below 70' }],
+        },
       },
     ],
     infusions: [
@@ -205,7 +247,7 @@ describe('datasets from the study extraction', () => {
       blinded: false,
       protocolHash: 'abc',
     })
-    expect(d.meta.source).toContain('MedDRA system organ class')
+    expect(d.meta.source).toContain('MedDRA system organ class of some adverse events')
     expect(d.adscr.map((r) => [r.subject, r.outcome, r.reason])).toEqual([
       ['MAL-001', 'screen-failed', 'Inclusion criteria not met'],
       ['MAL-002', 'randomized', null],
@@ -259,7 +301,7 @@ describe('datasets from the study extraction', () => {
     expect(
       d.adae.map((a) => [a.pt, a.soc, a.period, a.arm_at_onset, a.dose_at_onset, a.hours_after_infusion, a.teae]),
     ).toEqual([
-      ['Headache', UNCODED_SOC, 'double-blind', 'P', 0, 24, true],
+      ['Headache', 'Nervous system disorders', 'double-blind', 'P', 0, 24, true],
       ['Pneumonia', UNCODED_SOC, 'crossover', 'D2', 2e6, 88 * 24, true],
     ])
     expect(d.adex.map((x) => [x.period, x.arm_received, x.dose_per_kg, x.completed])).toEqual([
@@ -267,15 +309,67 @@ describe('datasets from the study extraction', () => {
       ['crossover', 'D2', 2e6, false],
     ])
     expect(d.adfeas).toEqual([
-      expect.objectContaining({
+      {
         subject: 'MAL-002',
+        site: 'MAL',
+        extraction_date: '2026-01-25',
         adipose_g: 80,
+        lipoaspirate_ml: 150,
         extraction_ok: true,
-        released: true,
         lot: 'L1',
+        manufacture_date: '2026-02-20',
+        // the RELEASE form's values before the release record's
+        cell_count: 400,
+        viability: 92,
+        released: true,
+        release_date: '2026-02-28',
+        failure_reason: null,
         first_infusion_date: '2026-03-04',
-      }),
+      },
+      {
+        subject: 'MAL-003',
+        site: 'MAL',
+        extraction_date: '2026-01-26',
+        adipose_g: 60,
+        lipoaspirate_ml: null,
+        extraction_ok: true,
+        lot: 'L3',
+        manufacture_date: '2026-02-21',
+        cell_count: 120,
+        viability: 55,
+        released: false,
+        release_date: null,
+        failure_reason: 'Cell viability (%): 55 is below 70',
+        first_infusion_date: null,
+      },
     ])
+  })
+
+  it('feasibility and the CONSORT product boxes come from the supply chain, not only from forms', () => {
+    const run = runAnalysisPlan(protocol, datasetsFromExtract(protocol, extract(false)), {
+      ...PLAN_OPTIONS,
+      blinded: false,
+    })
+    if (!run.ok) throw new Error(JSON.stringify(run.problems))
+    const { feasibility, consort } = run.value
+    expect(feasibility.extraction).toMatchObject({ attempted: 2, sufficient: 2 })
+    expect(feasibility.manufacturing).toMatchObject({
+      started: 2,
+      released: 1,
+      failed: 1,
+      failureReasons: [{ reason: 'Cell viability (%): 55 is below 70', n: 1 }],
+    })
+    expect(feasibility.extractionToInfusionDays.n).toBe(1)
+    expect(feasibility.extractionToInfusionDays.median).toBe(38)
+    const group = (arm: string) => consort.groups.find((g) => g.key === arm)
+    expect(group('D1')).toMatchObject({
+      allocated: 1,
+      productFailed: 1,
+      infused: 0,
+      notInfusedReasons: [{ reason: 'Product not released', n: 1 }],
+    })
+    expect(group('P')).toMatchObject({ productReleased: 1, productFailed: 0, infused: 1 })
+    expect(consort.extraction).toEqual({ attempted: 2, sufficient: 2, insufficient: 0 })
   })
 
   it('a blinded extraction gives blinded datasets that the plan analyses pooled', () => {

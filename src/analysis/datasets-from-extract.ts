@@ -1,15 +1,18 @@
 /**
  * Analysis datasets derived from the study extraction of the data platform (`capture`'s `extractStudy`): one
  * pure mapping from the captured records (subjects, periods, forms with their derived scores, clinical events,
- * adverse events, infusions) to ADSL, ADQS, ADTTE, ADAE, ADEX, ADFEAS, ADDS and ADSCR, driven by the protocol
- * (endpoints, periods, strata, populations, forms).
+ * adverse events, the supply chain, infusions) to ADSL, ADQS, ADTTE, ADAE, ADEX, ADFEAS, ADDS and ADSCR, driven
+ * by the protocol (endpoints, periods, strata, populations, forms).
+ *
+ * Feasibility (ADFEAS) comes from the supply chain (tissue extraction, the patient's latest lot and its release
+ * decision) completed by the protocol's extraction and manufacturing forms (lipoaspirate volume, cell count,
+ * viability); without either, an infused patient's product counts as released.
  *
  * What the extraction does not carry is left empty and named in `meta.source` (`gaps`): the MedDRA system organ
- * class of adverse events (coded as `Not coded`), and the dose, completion and reaction of an infusion when no
- * INFUSION form was saved for it. Tissue extraction and product release come from the protocol's extraction and
- * release forms when they were captured as forms (an infused lot counts as released when no release form exists).
+ * class of an adverse event whose form has none (coded as `Not coded`), and the dose, completion and reaction of
+ * an infusion when no INFUSION form was saved for it.
  */
-import type { StudyExtract } from '../capture/index.ts'
+import type { ExtractExtraction, ExtractLot, StudyExtract } from '../capture/index.ts'
 import type { IsoDate, ProtocolFile } from '../domain/index.ts'
 import { DAYS_PER_MONTH, daysBetween } from '../instruments/index.ts'
 import { nominalAnchorDays, visitPeriod } from '../protocol/index.ts'
@@ -60,6 +63,8 @@ export function datasetsFromExtract(
     (f) => f.subjectId,
   )
   const infusionsBySubject = groupBy(extract.infusions, (i) => i.subjectId)
+  const extractionsBySubject = groupBy(extract.extractions, (e) => e.subjectId)
+  const lotsBySubject = groupBy(extract.lots, (l) => l.subjectId)
   const aesBySubject = groupBy(
     extract.adverseEvents.filter((a) => a.status !== 'deleted'),
     (a) => a.subjectId,
@@ -83,7 +88,13 @@ export function datasetsFromExtract(
 
   for (const s of extract.subjects) {
     const forms = formsBySubject.get(s.id) ?? []
-    const feas = feasibility(protocol, s, forms, infusionsBySubject.get(s.id) ?? [])
+    const feas = feasibility(
+      protocol,
+      s,
+      forms,
+      { extractions: extractionsBySubject.get(s.id) ?? [], lots: lotsBySubject.get(s.id) ?? [] },
+      infusionsBySubject.get(s.id) ?? [],
+    )
     if (feas) adfeas.push(feas)
     const randDate = s.randomizationDate
     adscr.push({
@@ -219,7 +230,7 @@ export function datasetsFromExtract(
     const firstDose = infusions[0]?.date ?? null
     for (const a of aesBySubject.get(s.id) ?? []) {
       if (a.onsetDate > cut) continue
-      gaps.add('MedDRA system organ class of adverse events')
+      if (a.soc === null) gaps.add('MedDRA system organ class of some adverse events')
       const k = periodAt(a.onsetDate)
       const last = infusions.filter((i) => i.date <= a.onsetDate).at(-1)
       adae.push({
@@ -228,7 +239,7 @@ export function datasetsFromExtract(
         seq: a.aeNumber,
         term: a.term,
         pt: a.preferredTerm ?? a.term,
-        soc: UNCODED_SOC,
+        soc: a.soc ?? UNCODED_SOC,
         onset_date: a.onsetDate,
         onset_day: DAY(randDate, a.onsetDate),
         end_date: a.endDate !== null && a.endDate <= cut ? a.endDate : null,
@@ -438,35 +449,50 @@ function charValues(
   return out
 }
 
-/** Extraction and release from the protocol's extraction/manufacturing forms; null when neither was captured. */
+/**
+ * Extraction and release of the patient's product: the supply chain's records (the latest lot, its extraction
+ * and release decision) with the extraction and manufacturing forms for what only they hold; null when the
+ * patient has neither.
+ */
 function feasibility(
   protocol: ProtocolFile,
   s: Subject,
   forms: readonly Form[],
+  supply: { readonly extractions: readonly ExtractExtraction[]; readonly lots: readonly ExtractLot[] },
   infusions: StudyExtract['infusions'],
 ): AdfeasRow | null {
   const instrumentOf = new Map(protocol.forms.map((f) => [f.id, f.instrument]))
-  const extraction = forms.find((f) => instrumentOf.get(f.formId) === 'EXTRACTION')
-  const release = forms.find((f) => instrumentOf.get(f.formId) === 'MANUFACTURING')
-  if (!extraction && !release) return null
-  const grams = num(extraction?.values['adipose_g'])
+  const lot = supply.lots.at(-1)
+  const extraction = supply.extractions.find((e) => e.id === lot?.extractionId) ?? supply.extractions.at(-1)
+  const extractionForm = forms.find((f) => instrumentOf.get(f.formId) === 'EXTRACTION')
+  const releaseForm = forms.find(
+    (f) => instrumentOf.get(f.formId) === 'MANUFACTURING' && (lot === undefined || f.values['lot_id'] === lot.id),
+  )
+  if (!extraction && !lot && !extractionForm && !releaseForm) return null
+  const grams = num(extractionForm?.values['adipose_g']) ?? extraction?.tissueGrams ?? null
   const minimum = protocol.product?.minimumTissueGrams ?? 0
-  const decision = str(release?.values['release'])
+  const release = lot?.release
+  const decision = release?.status ?? str(releaseForm?.values['release'])
+  const recorded = lot !== undefined || releaseForm !== undefined
   return {
     subject: s.screeningNumber,
     site: s.siteId,
-    extraction_date: str(extraction?.values['extraction_date']) ?? extraction?.visitDate ?? null,
+    extraction_date:
+      str(extractionForm?.values['extraction_date']) ?? extraction?.date ?? extractionForm?.visitDate ?? null,
     adipose_g: grams,
-    lipoaspirate_ml: num(extraction?.values['lipoaspirate_ml']),
-    extraction_ok: grams !== null && grams >= minimum,
-    lot: str(release?.values['lot_id']),
-    manufacture_date: str(release?.values['manufacture_date']),
-    cell_count: num(release?.values['cell_count']),
-    viability: num(release?.values['viability']),
-    // without a release form, a lot that was infused was released; otherwise the decision is unknown
-    released: decision === null ? (infusions.length > 0 ? true : null) : decision === 'passed',
-    release_date: str(release?.values['release_date']),
-    failure_reason: str(release?.values['failure_reason']),
+    lipoaspirate_ml: num(extractionForm?.values['lipoaspirate_ml']),
+    // the supply chain's decision (it gated manufacturing), else the protocol's minimum
+    extraction_ok: extraction ? extraction.sufficient : grams !== null && grams >= minimum,
+    lot: lot?.id ?? str(releaseForm?.values['lot_id']),
+    manufacture_date: lot?.manufacturedOn ?? str(releaseForm?.values['manufacture_date']),
+    cell_count: num(releaseForm?.values['cell_count']) ?? num(release?.results['cell_count']),
+    viability: num(releaseForm?.values['viability']) ?? num(release?.results['viability']),
+    // with no lot or release form at all, a patient who was infused had a released product
+    released: decision !== null ? decision === 'passed' : !recorded && infusions.length > 0 ? true : null,
+    release_date: release?.status === 'passed' ? release.date : str(releaseForm?.values['release_date']),
+    failure_reason:
+      str(releaseForm?.values['failure_reason']) ??
+      (release?.status === 'failed' ? release.failures.map((f) => `${f.label}: ${f.reason}`).join('; ') : null),
     first_infusion_date: [...infusions].map((i) => i.date).sort()[0] ?? null,
   }
 }

@@ -267,7 +267,10 @@ function periodStartDays(
   return starts
 }
 
-/** Typical release results (cell viability, marker purity, endotoxin); a failing lot misses one criterion. */
+/**
+ * Typical release results (cell viability, marker purity, endotoxin) and the lot's cell count; a failing lot
+ * misses one criterion.
+ */
 function releaseValues(protocol: ProtocolFile, rng: Rng): Record<string, number | boolean> {
   const criteria = protocol.product?.releaseCriteria ?? []
   const typical: Record<string, () => number> = {
@@ -284,6 +287,9 @@ function releaseValues(protocol: ProtocolFile, rng: Rng): Record<string, number 
       values[c.id] = typical[c.id]?.() ?? round1(lo + (0.55 + 0.3 * rng.next()) * (hi - lo))
     }
   }
+  // The lot's yield for the manufacturing form: viable cells ×10^6, log-normal around 480 [assumption].
+  if (protocol.forms.some((f) => f.instrument === 'MANUFACTURING'))
+    values['cell_count'] = round1(Math.exp(Math.log(480) + 0.35 * rng.fork('cells').normal()))
   if (criteria.length > 0 && rng.fork('fails').next() < RELEASE_FAILURE_RATE) {
     const c = criteria[rng.fork('which').int(criteria.length)]
     if (c) {

@@ -11,7 +11,6 @@ import {
   type AnalysisDatasets,
   type AnalysisResults,
 } from '../../analysis/index.ts'
-import type { SupplyView } from '../../capture/index.ts'
 import { ok, type ProtocolFile, type Result } from '../../domain/index.ts'
 import { buildReport, chromiumAvailable, DEFAULT_CHROMIUM, printPdf, writeReportFiles } from '../../report/index.ts'
 import type { TrialRun } from './run-trial.ts'
@@ -45,10 +44,7 @@ export async function reportTrial(
 ): Promise<Result<DemoReport>> {
   const t0 = performance.now()
   const extract = run.unblindedExtract
-  const derived = datasetsFromExtract(protocol, extract, { dataCutDate: run.dataCut })
-  const supply = await supplyRecords(run, derived)
-  if (!supply.ok) return supply
-  const datasets = withSupplyChain(derived, supply.value)
+  const datasets = datasetsFromExtract(protocol, extract, { dataCutDate: run.dataCut })
   const results = runAnalysisPlan(protocol, datasets, {
     blinded: false,
     generatedAt: extract.extractedAt,
@@ -92,47 +88,4 @@ export async function reportTrial(
     analysisMs: t1 - t0,
     reportMs: performance.now() - t1,
   })
-}
-
-/**
- * The supply chain of the subjects with a feasibility row whose lot decision the datasets lack, as the data
- * manager reads it: the study extraction does not carry lots and their release (the manufacturing unit records
- * them through the supply service, not as a form), so the CONSORT boxes "product released / failed release"
- * are filled from these records.
- */
-async function supplyRecords(
-  run: TrialRun,
-  datasets: AnalysisDatasets,
-): Promise<Result<ReadonlyMap<string, SupplyView>>> {
-  const bySubject = new Map(run.unblindedExtract.subjects.map((s) => [s.screeningNumber, s.id]))
-  const views = new Map<string, SupplyView>()
-  for (const row of datasets.adfeas) {
-    const id = bySubject.get(row.subject)
-    if (row.released !== null || id === undefined) continue
-    const view = await run.services.supply.view(run.team.dataManager, id)
-    if (!view.ok) return view
-    views.set(row.subject, view.value)
-  }
-  return ok(views)
-}
-
-/** Feasibility rows completed with the lot, its manufacture and its release decision from the supply records. */
-export function withSupplyChain(datasets: AnalysisDatasets, supply: ReadonlyMap<string, SupplyView>): AnalysisDatasets {
-  if (supply.size === 0) return datasets
-  return {
-    ...datasets,
-    adfeas: datasets.adfeas.map((row) => {
-      const lot = supply.get(row.subject)?.lots.at(-1)
-      if (row.released !== null || !lot) return row
-      return {
-        ...row,
-        lot: row.lot ?? lot.id,
-        manufacture_date: row.manufacture_date ?? lot.manufacturedOn,
-        released: lot.release ? lot.release.status === 'passed' : null,
-        release_date: row.release_date ?? lot.release?.date ?? null,
-        failure_reason:
-          row.failure_reason ?? (lot.release?.failures.map((f) => `${f.label}: ${f.reason}`).join('; ') || null),
-      }
-    }),
-  }
 }
