@@ -1,8 +1,8 @@
 /**
- * The services' study extraction (`Services.extractStudy`: flat rows, current form versions, blinded per the
- * reader) turned into the shapes the writers take: the interop `StudyExtract` (design + per-subject visits and
- * form histories) and the SDTM input. Pure: the form histories and sign-offs the capture extract does not carry
- * are passed in, read by the caller through the form service.
+ * The services' study extraction (`Services.extractStudy`: flat rows, current form versions with who saved them
+ * and their sign-offs, every version when asked for `history`, blinded per the reader) turned into the shapes the
+ * writers take: the interop `StudyExtract` (design + per-subject visits and form histories) and the SDTM input.
+ * Pure.
  *
  * Subjects are keyed by their screening number (what sites and monitors know), never by the internal id.
  * Unscheduled visits `UNS-<n>` become the ODM event `UNS` with repeat key n; adverse-event forms keep the
@@ -12,12 +12,10 @@ import type {
   ExtractAdverseEvent,
   ExtractForm,
   ExtractSubject,
-  FormVersionView,
-  FormView,
   StudyExtract as CaptureExtract,
 } from '../capture/index.ts'
 import type { ProtocolFile } from '../domain/index.ts'
-import { UNSCHEDULED_VISIT } from './odm-oids.ts'
+import { PRODUCT_LOT_VISIT, UNSCHEDULED_VISIT } from './odm-oids.ts'
 import type { SdtmAdverseEvent, SdtmArm, SdtmDisposition, SdtmExposure, SdtmInput, SdtmSubject } from './sdtm.ts'
 import { findingsFromExtract } from './sdtm.ts'
 import type {
@@ -32,18 +30,6 @@ import type {
   SubjectRecord,
   VisitRecord,
 } from './study-extract.ts'
-
-/** What the form service adds to the extraction, keyed by `formKey`. */
-export interface FormProvenance {
-  /** The current version as the form service shows it: who saved it, why, and its sign-offs. */
-  readonly views?: ReadonlyMap<string, FormView>
-  /** Every saved version, oldest first (Transactional exports). */
-  readonly histories?: ReadonlyMap<string, readonly FormVersionView[]>
-}
-
-/** Key of a form instance across the capture extract and the form service. */
-export const formKey = (subjectId: string, visitId: string, formId: string, instance: number): string =>
-  `${subjectId}/${visitId}/${formId}#${instance}`
 
 /** Signature meanings TrialDesk records: the investigator's sign-off and the monitor's source data verification. */
 export const SIGNATURE_MEANINGS: readonly SignatureMeaning[] = [
@@ -88,24 +74,21 @@ export function blindedCapture(source: CaptureExtract): CaptureExtract {
   }
 }
 
-/** The interop extract the ODM, REDCap and R writers take. `blinded` follows the capture extract. */
-export function toStudyExtract(
-  source: CaptureExtract,
-  design: StudyDesign,
-  provenance: FormProvenance = {},
-): StudyExtract {
+/**
+ * The interop extract the ODM, REDCap and R writers take. `blinded` follows the capture extract; each form's
+ * versions are its `history` when the extraction carries one, else its current version.
+ */
+export function toStudyExtract(source: CaptureExtract, design: StudyDesign): StudyExtract {
   const repeating = new Set(design.forms.filter((f) => f.repeating).map((f) => f.id))
   // Forms in the order they were first saved, so that a reader replaying the file computes values that depend
   // on other forms (ALSFRS-R ΔFS reads the onset date on DEMOG) as they were computed.
-  const firstSaved = (f: ExtractForm) =>
-    provenance.views?.get(formKey(f.subjectId, f.visitId, f.formId, f.instance))?.firstSavedAt ?? f.savedAt
-  const ordered = [...source.forms].sort((a, b) => compareStrings(firstSaved(a), firstSaved(b)))
+  const ordered = [...source.forms].sort((a, b) => compareStrings(a.firstSavedAt, b.firstSavedAt))
   const formsBySubject = groupBy(ordered, (f) => f.subjectId)
   const visitDates = new Map(source.visits.map((v) => [`${v.subjectId}/${v.visitId}`, v.actualDate]))
   const subjects = source.subjects.map((s): SubjectRecord => {
     const visits = new Map<string, { visit: VisitRecord; forms: FormRecord[] }>()
     for (const f of formsBySubject.get(s.id) ?? []) {
-      const record = formRecord(s, f, repeating.has(f.formId), provenance)
+      const record = formRecord(s, f, repeating.has(f.formId))
       if (!record) continue
       let v = visits.get(f.visitId)
       if (!v) {
@@ -134,47 +117,27 @@ export function toStudyExtract(
   }
 }
 
-function formRecord(
-  subject: ExtractSubject,
-  f: ExtractForm,
-  repeating: boolean,
-  provenance: FormProvenance,
-): FormRecord | undefined {
-  const key = formKey(f.subjectId, f.visitId, f.formId, f.instance)
-  const view = provenance.views?.get(key)
-  const history = provenance.histories?.get(key)
+function formRecord(subject: ExtractSubject, f: ExtractForm, repeating: boolean): FormRecord | undefined {
   // A form deleted in its current version has no data to show in a snapshot; its history still tells it.
-  if (!history && f.status === 'deleted') return undefined
-  const versions: FormVersionRecord[] = history
-    ? history.map((h) => ({
-        version: h.version,
-        values: h.status === 'deleted' ? {} : (h.values as Record<string, CapturedValue>),
-        ...(h.status === 'deleted' ? {} : { derived: numbers(h.derived) }),
-        userId: h.savedBy,
-        siteId: subject.siteId,
-        at: h.savedAt,
-        ...(h.reason ? { reason: h.reason } : {}),
-      }))
-    : [
-        {
-          version: f.version,
-          values: f.values as Record<string, CapturedValue>,
-          derived: numbers(f.derived),
-          userId: view?.savedBy ?? '',
-          siteId: subject.siteId,
-          at: f.savedAt,
-          ...(view?.reason ? { reason: view.reason } : {}),
-        },
-      ]
+  if (!f.history && f.status === 'deleted') return undefined
+  const versions: FormVersionRecord[] = (f.history ?? [f]).map((h) => ({
+    version: h.version,
+    values: h.status === 'deleted' ? {} : (h.values as Record<string, CapturedValue>),
+    ...(h.status === 'deleted' ? {} : { derived: numbers(h.derived) }),
+    userId: h.savedBy,
+    siteId: subject.siteId,
+    at: h.savedAt,
+    ...(h.reason ? { reason: h.reason } : {}),
+  }))
   const signatures: SignatureRecord[] = []
-  if (view?.verified)
-    signatures.push({ userId: view.verified.by, siteId: subject.siteId, at: view.verified.at, meaning: 'sdv' })
-  if (view?.signed)
-    signatures.push({ userId: view.signed.by, siteId: subject.siteId, at: view.signed.at, meaning: 'investigator' })
+  if (f.verified) signatures.push({ userId: f.verified.by, siteId: subject.siteId, at: f.verified.at, meaning: 'sdv' })
+  if (f.signed)
+    signatures.push({ userId: f.signed.by, siteId: subject.siteId, at: f.signed.at, meaning: 'investigator' })
   signatures.sort((a, b) => compareStrings(a.at, b.at))
   return {
     formId: f.formId,
-    ...(repeating || f.instance > 1 ? { repeatKey: f.instance } : {}),
+    // A lot's form is one instance per lot: numbered even when the protocol's form does not repeat.
+    ...(repeating || f.instance > 1 || f.visitId === PRODUCT_LOT_VISIT ? { repeatKey: f.instance } : {}),
     versions,
     signatures,
   }

@@ -3,21 +3,23 @@
  * application services: each subject is found by its screening number or screened, each form version is saved
  * through the form service (validation, derived values, automatic queries, audit), adverse events through the
  * safety service. Derived values in the file are never loaded: the services compute them, and a file value that
- * differs is reported.
+ * differs is reported. Every version keeps the source system's who/when/why in its reason, the first included.
  *
- * All or nothing: the whole file loads in ONE database transaction. The services run over a store whose
- * `write` joins that transaction, so the first problem anywhere (an invalid value, an unknown form, a locked
- * study) rolls back everything the file wrote, audit records included.
+ * All or nothing: the whole file loads in ONE database transaction (`Services.inTransaction`), closed by the
+ * audited import record (`import.loaded`: the file, its SHA-256, its format and what was loaded), so the first
+ * problem anywhere (an invalid value, an unknown form, a locked study) rolls back everything the file wrote,
+ * audit records included.
  */
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import type { Actor } from '../access/index.ts'
 import { createServices, type CaptureDeps, type Services } from '../capture/index.ts'
 import { fail, ok, ProblemCode, type Problem, type Result } from '../domain/index.ts'
 import { compileProtocol, validateFormEntry, type CompiledForm } from '../protocol/index.ts'
-import type { Conn, Store } from '../store/index.ts'
 import { joinVisitId } from './capture-extract.ts'
 import type { ImportedAudit, ImportedFormSave, ImportedSubject } from './odm-clinical.ts'
-import { ADVERSE_EVENT_VISIT, ALLOCATION_FORM, UNSCHEDULED_VISIT } from './odm-oids.ts'
+import { ADVERSE_EVENT_VISIT, ALLOCATION_FORM, PRODUCT_LOT_VISIT, UNSCHEDULED_VISIT } from './odm-oids.ts'
 import { ReportCollector, type ImportReport, type ReportEntry } from './import-report.ts'
 import { importOdmFile, type OdmImportOptions } from './odm-import.ts'
 import type { CapturedValue } from './study-extract.ts'
@@ -26,10 +28,13 @@ export interface ClinicalLoadOptions {
   /** Who loads the data: needs `subject.screen`, `form.enter` and `ae.report` at the subjects' sites. */
   readonly actor: Actor
   /**
-   * The file the data comes from: named in the reason of every version after a form's first (with the original
-   * who/when/why) and, through the importer's name, in every audit record the import writes.
+   * The file the data comes from: named in the reason of every version (with the original who/when/why), in
+   * the import record and, through the importer's name, in every audit record the import writes.
    */
   readonly source: string
+  /** SHA-256 (hex) of the file's bytes, and its format (e.g. `CDISC ODM 1.3.2`), for the import record. */
+  readonly sha256: string
+  readonly format: string
   /** Site of subjects whose file names no (known) site. */
   readonly site?: string | undefined
   /**
@@ -56,24 +61,7 @@ export interface ClinicalLoadSummary {
   readonly skipped: readonly ReportEntry[]
 }
 
-/**
- * The store seen by services that must join an open transaction: `write` runs in it instead of opening one.
- * A service that fails does not roll back its own part then; the loader stops at the first failure and the
- * outer transaction rolls back everything (forms left out with `invalidForms: 'skip'` are judged before any
- * service is called).
- */
-function joinedStore(store: Store, tx: Conn): Store {
-  return {
-    db: tx.db,
-    dialect: tx.dialect,
-    location: store.location,
-    write: (fn) => fn(tx),
-    migrate: () => store.migrate(),
-    close: () => Promise.resolve(),
-  }
-}
-
-/** Loads every subject of a file in one transaction; any problem loads nothing. */
+/** Loads every subject of a file in one transaction, with its import record; any problem loads nothing. */
 export async function loadClinicalData(
   deps: CaptureDeps,
   subjects: readonly ImportedSubject[],
@@ -81,21 +69,35 @@ export async function loadClinicalData(
 ): Promise<Result<ClinicalLoadSummary>> {
   const mismatch = protocolMismatch(deps, subjects)
   if (mismatch) return fail(mismatch)
-  // Every audit record the import writes names the file: the services keep no reason on a form's first version.
+  // Every audit record the import writes names the file, also those that carry no reason (a subject screened).
   const actor = { ...options.actor, username: `${options.actor.username} (import of ${options.source})`.slice(0, 200) }
-  return deps.store.write(async (tx) => {
-    const services = createServices({ ...deps, store: joinedStore(deps.store, tx) })
+  return createServices(deps).inTransaction(async (services) => {
     const loader = new SubjectLoader(
       services,
       { ...options, actor },
       deps.clock.now().slice(0, 10),
       new Map(compileProtocol(deps.protocol).forms.map((f) => [f.id, f])),
+      new Set(deps.protocol.protocol.visits.map((v) => v.id)),
     )
     for (const subject of subjects) {
       const r = await loader.load(subject)
       if (!r.ok) return r
     }
-    return ok(loader.summary())
+    const summary = loader.summary()
+    const recorded = await services.reads.recordImport(actor, {
+      source: options.source.slice(0, 500),
+      sha256: options.sha256,
+      format: options.format,
+      counts: {
+        subjectsCreated: summary.subjectsCreated,
+        subjectsMatched: summary.subjectsMatched,
+        formVersions: summary.formVersions,
+        formVersionsSkipped: summary.formVersionsSkipped,
+        adverseEvents: summary.adverseEvents,
+        values: summary.values,
+      },
+    })
+    return recorded.ok ? ok(summary) : recorded
   })
 }
 
@@ -106,7 +108,12 @@ export async function loadClinicalData(
 function protocolMismatch(deps: CaptureDeps, subjects: readonly ImportedSubject[]): Problem | undefined {
   const protocol = deps.protocol.protocol
   const forms = new Set(protocol.forms.map((f) => f.id))
-  const visits = new Set([...protocol.visits.map((v) => v.id), UNSCHEDULED_VISIT, ADVERSE_EVENT_VISIT])
+  const visits = new Set([
+    ...protocol.visits.map((v) => v.id),
+    UNSCHEDULED_VISIT,
+    ADVERSE_EVENT_VISIT,
+    PRODUCT_LOT_VISIT,
+  ])
   const missing = new Set<string>()
   for (const s of subjects)
     for (const save of s.saves) {
@@ -159,6 +166,8 @@ class SubjectLoader {
     private readonly today: string,
     /** The study's compiled forms by id. */
     private readonly forms: ReadonlyMap<string, CompiledForm>,
+    /** The study's scheduled visit ids. */
+    private readonly protocolVisits: ReadonlySet<string>,
   ) {}
 
   summary(): ClinicalLoadSummary {
@@ -194,6 +203,13 @@ class SubjectLoader {
         continue
       }
       const visitId = joinVisitId(save.visitId, save.visitRepeatKey)
+      if (visitId === PRODUCT_LOT_VISIT && !this.protocolVisits.has(visitId)) {
+        this.report.add(
+          'product lot release',
+          'not loaded: lots and their release are recorded through the supply chain, which writes this form',
+        )
+        continue
+      }
       const instance = save.formRepeatKey ?? 1
       const key = `${visitId}/${save.formId}#${instance}`
       const isAe = visitId === ADVERSE_EVENT_VISIT
@@ -331,7 +347,7 @@ class SubjectLoader {
     const known = aeIds.get(aeNumber)
     const r = known
       ? await this.services.safety.followUp(actor, known, { values, reason })
-      : await this.services.safety.report(actor, subjectId, { values })
+      : await this.services.safety.report(actor, subjectId, { values, reason })
     if (!r.ok) return r
     if (!known) {
       aeIds.set(aeNumber, r.value.id)
@@ -366,7 +382,7 @@ function prefixed<T>(r: { readonly ok: false; readonly problems: readonly Proble
   return fail(r.problems.map((p) => ({ ...p, path: p.path ? `${where}: ${p.path}` : where })))
 }
 
-export interface OdmLoadOptions extends Omit<ClinicalLoadOptions, 'source' | 'users'> {
+export interface OdmLoadOptions extends Omit<ClinicalLoadOptions, 'source' | 'users' | 'sha256' | 'format'> {
   readonly metadataFile?: string | undefined
   readonly limits?: OdmImportOptions['limits']
 }
@@ -403,6 +419,14 @@ export async function loadOdmFile(
   const users = new Map(
     read.value.admin.users.map((u) => [u.oid, u.fullName ?? u.displayName ?? u.loginName ?? u.oid] as const),
   )
-  const loaded = await loadClinicalData(deps, subjects, { ...options, source: basename(path), users })
+  const loaded = await loadClinicalData(deps, subjects, {
+    ...options,
+    source: basename(path),
+    sha256: createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex'),
+    format: 'CDISC ODM 1.3.2',
+    users,
+  })
   return loaded.ok ? ok({ report: read.value.report, loaded: loaded.value }) : loaded
 }

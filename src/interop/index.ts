@@ -96,13 +96,11 @@ export {
 export { rExport, type RExportOptions } from './r-export.ts'
 export {
   blindedCapture,
-  formKey,
   joinVisitId,
   splitVisitId,
   toSdtmInput,
   toStudyExtract,
   SIGNATURE_MEANINGS,
-  type FormProvenance,
 } from './capture-extract.ts'
 export {
   buildExport,

@@ -29,6 +29,8 @@ export const oid = {
 
 /** The event holding adverse-event forms (the capture services' AE visit), each AE a repeat of the form. */
 export { AE_VISIT as ADVERSE_EVENT_VISIT } from '../capture/index.ts'
+/** The event holding each product lot's manufacturing and release form (written with the supply chain's release). */
+export { RELEASE_VISIT as PRODUCT_LOT_VISIT } from '../capture/index.ts'
 /** The event holding forms filled at unscheduled visits. */
 export const UNSCHEDULED_VISIT = 'UNS'
 /** Item groups of a TrialDesk form: entered items, then derived values. */

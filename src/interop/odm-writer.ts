@@ -8,6 +8,7 @@ import { fail, ok, ProblemCode, type ChoiceOption, type ItemDef, type Range, typ
 import { conditionToText, negateCondition } from './expression-translate.ts'
 import {
   ADVERSE_EVENT_VISIT,
+  PRODUCT_LOT_VISIT,
   ALLOCATION_FORM,
   GROUP_DERIVED,
   GROUP_ITEMS,
@@ -253,6 +254,10 @@ function studyEvents(design: StudyDesign, opts: StudyOptions): EventSpec[] {
   const aeForms = design.forms.filter((f) => f.instrument === 'AE').map((f) => f.id)
   if (aeForms.length > 0)
     events.push({ id: ADVERSE_EVENT_VISIT, label: 'Adverse events', type: 'Common', forms: aeForms })
+  // Each product lot's manufacturing and release, one repeat of the form per lot (written at release).
+  const lotForms = design.forms.filter((f) => f.instrument === 'MANUFACTURING').map((f) => f.id)
+  if (lotForms.length > 0)
+    events.push({ id: PRODUCT_LOT_VISIT, label: 'Product lots', type: 'Common', forms: lotForms })
   if (!opts.blinded)
     events.push({
       id: ALLOCATION_FORM,

@@ -5,6 +5,7 @@
  * the `<form>_complete` status columns and REDCap's own bookkeeping columns are not data. Values that cannot be
  * stored as the item's type are reported, never guessed.
  */
+import { createHash } from 'node:crypto'
 import { fail, ok, ProblemCode, type Result } from '../domain/index.ts'
 import type { CaptureDeps } from '../capture/index.ts'
 import { loadClinicalData, type ClinicalLoadOptions, type ClinicalLoadSummary } from './clinical-import.ts'
@@ -197,7 +198,7 @@ export interface RedcapLoadResult {
 export async function loadRedcapData(
   deps: CaptureDeps,
   input: RedcapImportInput & { readonly data: { readonly name: string; readonly text: string } },
-  options: Omit<ClinicalLoadOptions, 'source' | 'users'>,
+  options: Omit<ClinicalLoadOptions, 'source' | 'users' | 'sha256' | 'format'>,
 ): Promise<Result<RedcapLoadResult>> {
   const dictionary = importRedcapDictionary(input)
   if (!dictionary.ok) return dictionary
@@ -205,6 +206,11 @@ export async function loadRedcapData(
   if (!read.ok)
     return fail(read.problems.map((p) => ({ ...p, path: `${input.data.name}${p.path ? ` ${p.path}` : ''}` })))
   const { subjects, ...records } = read.value
-  const loaded = await loadClinicalData(deps, subjects, { ...options, source: input.data.name })
+  const loaded = await loadClinicalData(deps, subjects, {
+    ...options,
+    source: input.data.name,
+    sha256: createHash('sha256').update(input.data.text, 'utf8').digest('hex'),
+    format: 'REDCap data CSV',
+  })
   return loaded.ok ? ok({ records, loaded: loaded.value }) : loaded
 }

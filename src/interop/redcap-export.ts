@@ -7,7 +7,7 @@
 import { fail, ok, ProblemCode, type Condition, type ItemDef, type Result } from '../domain/index.ts'
 import { toCsv, type CsvCell } from './csv.ts'
 import { parseFormula, type Formula } from '../instruments/index.ts'
-import { ADVERSE_EVENT_VISIT, UNSCHEDULED_VISIT } from './odm-oids.ts'
+import { ADVERSE_EVENT_VISIT, PRODUCT_LOT_VISIT, UNSCHEDULED_VISIT } from './odm-oids.ts'
 import {
   carriesAllocation,
   visibleExtract,
@@ -241,6 +241,7 @@ export function redcapEvents(design: StudyDesign): { events: string; mapping: st
   const names = redcapNames(design)
   const p = design.protocol
   const aeForms = design.forms.filter((f) => f.instrument === 'AE').map((f) => f.id)
+  const lotForms = design.forms.filter((f) => f.instrument === 'MANUFACTURING').map((f) => f.id)
   const visits = [
     ...p.visits.map((v) => ({ id: v.id, label: v.label, forms: v.forms, day: v.day })),
     ...(p.unscheduledForms.length > 0
@@ -250,6 +251,8 @@ export function redcapEvents(design: StudyDesign): { events: string; mapping: st
     ...(aeForms.length > 0
       ? [{ id: ADVERSE_EVENT_VISIT, label: 'Adverse events', forms: aeForms, day: undefined }]
       : []),
+    // Product lots: one repeat of the manufacturing form per lot.
+    ...(lotForms.length > 0 ? [{ id: PRODUCT_LOT_VISIT, label: 'Product lots', forms: lotForms, day: undefined }] : []),
   ]
   return {
     events: toCsv(
@@ -315,7 +318,7 @@ export function redcapData(input: StudyExtract): Result<string> {
       for (const form of visit.forms) {
         const current = form.versions[form.versions.length - 1]
         if (!current) continue
-        const isRepeat = repeating.has(form.formId)
+        const isRepeat = repeating.has(form.formId) || visit.visitId === PRODUCT_LOT_VISIT
         const instance = isRepeat
           ? (form.repeatKey ?? 1)
           : visit.visitId === UNSCHEDULED_VISIT

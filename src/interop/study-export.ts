@@ -9,10 +9,10 @@ import { createHash, randomUUID } from 'node:crypto'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import type { Actor } from '../access/index.ts'
-import type { FormVersionView, FormView, Services, StudyExtract as CaptureExtract } from '../capture/index.ts'
+import type { Services, StudyExtract as CaptureExtract } from '../capture/index.ts'
 import { fail, ok, ProblemCode, type Result } from '../domain/index.ts'
 import { compileProtocol, type ProtocolVersion } from '../protocol/index.ts'
-import { blindedCapture, formKey, toSdtmInput, toStudyExtract } from './capture-extract.ts'
+import { blindedCapture, toSdtmInput, toStudyExtract } from './capture-extract.ts'
 import { odmToString, type OdmFileType } from './odm-writer.ts'
 import { rExport } from './r-export.ts'
 import { redcapData, redcapDictionary, redcapEvents } from './redcap-export.ts'
@@ -56,7 +56,10 @@ export async function buildExport(
   protocol: ProtocolVersion,
   request: ExportRequest,
 ): Promise<Result<BuiltExport>> {
-  const extracted = await services.extractStudy(actor)
+  const transactional = request.format === 'odm' && request.fileType === 'Transactional'
+  const withAudit = request.format === 'odm' && (transactional || request.withAudit === true)
+  // Who saved each version and its sign-offs come with the extraction; a Transactional file needs every version.
+  const extracted = await services.extractStudy(actor, { history: transactional })
   if (!extracted.ok) return extracted
   const wantBlinded = request.blinded !== false
   if (!wantBlinded && extracted.value.blinded)
@@ -73,12 +76,8 @@ export async function buildExport(
       message: 'the services run on another protocol version than the one given for the export',
     })
   const design = designFromCompiled(compileProtocol(protocol))
-  const transactional = request.format === 'odm' && request.fileType === 'Transactional'
-  const withAudit = request.format === 'odm' && (transactional || request.withAudit === true)
-  const provenance = withAudit ? await formProvenance(services, actor, source, transactional) : undefined
-  if (provenance && !provenance.ok) return provenance
   // Blinded: the design and data without the values that reveal the allocation, for every writer alike.
-  const extract = visibleExtract(toStudyExtract(source, design, provenance?.value))
+  const extract = visibleExtract(toStudyExtract(source, design))
   const files = writeFiles(source, extract, request, withAudit)
   if (!files.ok) return files
   return ok({
@@ -127,30 +126,6 @@ function writeFiles(
       return r.ok ? ok({ ...r.value.files }) : r
     }
   }
-}
-
-/** Who saved each current version and its sign-offs, and (Transactional) every version, from the form service. */
-async function formProvenance(
-  services: Services,
-  actor: Actor,
-  source: CaptureExtract,
-  withHistory: boolean,
-): Promise<Result<{ views: Map<string, FormView>; histories?: Map<string, readonly FormVersionView[]> }>> {
-  const views = new Map<string, FormView>()
-  const histories = new Map<string, readonly FormVersionView[]>()
-  for (const s of source.subjects) {
-    const forms = await services.forms.listForSubject(actor, s.id)
-    if (!forms.ok) return forms
-    for (const f of forms.value) {
-      const key = formKey(f.subjectId, f.visitId, f.formId, f.instance)
-      views.set(key, f)
-      if (!withHistory) continue
-      const history = await services.forms.history(actor, f.id)
-      if (!history.ok) return history
-      histories.set(key, history.value)
-    }
-  }
-  return ok(withHistory ? { views, histories } : { views })
 }
 
 function hashFiles(files: Readonly<Record<string, string>>): string {

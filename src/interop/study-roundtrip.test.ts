@@ -139,16 +139,23 @@ for (const dialect of DIALECTS) {
       )
       const history = check(await fresh.services.forms.history(dm, vitals?.id ?? ''))
       expect(history.map((h) => h.values['weight'])).toEqual([71.5, 72.1])
-      // The services keep no reason on a first version: the audit records name the file through the importer.
+      // Every audit record names the file through the importer; every version, the first too, keeps the original
+      // who/when/why in its reason.
       const saved = await targetStore.db
         .selectFrom('audit_log')
         .select('username')
         .where('kind', '=', 'form.saved')
         .execute()
       expect(new Set(saved.map((a) => a.username))).toEqual(new Set(['coordinator (import of export.xml)']))
+      expect(history[0]?.reason).toMatch(/^Imported from export.xml; originally saved by .* at 2026-[^;]*$/)
       expect(history[1]?.reason).toMatch(
         /^Imported from export.xml; originally saved by .* at 2026-.*; reason: scale recalibrated$/,
       )
+      const ae = check(await fresh.services.safety.list(dm, {}))[0]
+      const aeVersions = check(await fresh.services.safety.get(dm, ae?.id ?? '')).versions
+      expect(aeVersions.map((v) => v.reason?.startsWith('Imported from export.xml;'))).toEqual([true, true])
+      const imports = check(await fresh.services.reads.auditTrail(fresh.actors[Role.Admin], { kind: 'import.loaded' }))
+      expect(imports.items.map((i) => i.changes.find((c) => c.field === 'counts.formVersions')?.new)).toEqual([9])
     })
   })
 }
