@@ -291,6 +291,7 @@ function sdtmAe(a: ExtractAdverseEvent, subjectId: string): SdtmAdverseEvent {
     subjectId,
     term: a.term,
     decoded: a.preferredTerm ?? undefined,
+    bodySystem: a.soc ?? undefined,
     grade: a.grade ?? undefined,
     serious: a.serious,
     seriousness: a.seriousness,

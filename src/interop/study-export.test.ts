@@ -70,6 +70,8 @@ describe('exports after end-of-study unblinding', () => {
       }),
     )
     expect(built.files['dm.csv']).toMatch(/ARMCD/)
+    // The adverse event's MedDRA system organ class, from the AE form through the extraction.
+    expect(built.files['ae.csv']).toMatch(/^(?=.*Headache)(?=.*Nervous system disorders).*$/m)
     expect(ARM_LABELS.some((l) => built.files['dm.csv']?.includes(l))).toBe(true)
     const refused = check(
       await buildExport(fx.services, fx.actors[Role.DataManager], fx.protocol, {
