@@ -9,11 +9,11 @@ import type { AuditChangeView, AuditView } from '../audit/index.ts'
 import type { FormView } from '../capture/index.ts'
 import type { CompiledForm } from '../protocol/index.ts'
 import { displayValue } from './form-fields.tsx'
-import { hiddenItemsFor, studyBlind } from './form-pages.tsx'
+import { hiddenItemsFor } from './form-pages.tsx'
 import { Layout } from './layout.tsx'
 import { ErrorPage } from './subject-parts.tsx'
 import type { Web, WebRouter } from './web-deps.ts'
-import { actorOf, formatInstant, page, signedIn, statusOf, takeFlash } from './web-kit.ts'
+import { actorOf, formatInstant, page, signedIn, statusOf, studyBlind, takeFlash } from './web-kit.ts'
 
 const PAGE_SIZE = 100
 

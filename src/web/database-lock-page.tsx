@@ -100,7 +100,7 @@ export async function readiness(web: Web, actor: Actor): Promise<Readiness> {
   }
 }
 
-function Check(props: { id: string; count: number; label: string; href?: string | undefined }) {
+function Check(props: { id: string; count: number; one: string; many: string; href?: string | undefined }) {
   const clear = props.count === 0
   return (
     <li class={`check ${clear ? 'check-clear' : 'check-open'}`} id={props.id}>
@@ -108,7 +108,7 @@ function Check(props: { id: string; count: number; label: string; href?: string 
         {clear ? '✓' : '!'}
       </span>
       <span>
-        <strong>{props.count}</strong> {props.label}
+        <strong>{props.count}</strong> {props.count === 1 ? props.one : props.many}
         {!clear && props.href ? (
           <>
             {' '}
@@ -174,13 +174,34 @@ function LockPage(props: {
                 <Check
                   id="check-queries"
                   count={t.openQueries}
-                  label="open or answered queries"
+                  one="open or answered query"
+                  many="open or answered queries"
                   href="/queries?status=open"
                 />
-                <Check id="check-unverified" count={t.unverified} label="forms not source-data verified" />
-                <Check id="check-unsigned" count={t.unsigned} label="forms not signed by the investigator" />
-                <Check id="check-missing" count={t.missing} label="forms missing at performed visits" />
-                <Check id="check-casebooks" count={t.casebooksUnlocked} label="casebooks not locked" />
+                <Check
+                  id="check-unverified"
+                  count={t.unverified}
+                  one="form not source-data verified"
+                  many="forms not source-data verified"
+                />
+                <Check
+                  id="check-unsigned"
+                  count={t.unsigned}
+                  one="form not signed by the investigator"
+                  many="forms not signed by the investigator"
+                />
+                <Check
+                  id="check-missing"
+                  count={t.missing}
+                  one="form missing at a performed visit"
+                  many="forms missing at performed visits"
+                />
+                <Check
+                  id="check-casebooks"
+                  count={t.casebooksUnlocked}
+                  one="casebook not locked"
+                  many="casebooks not locked"
+                />
               </ul>
             </section>
             {ready.outstanding.length > 0 && (
@@ -233,7 +254,7 @@ function LockPage(props: {
                 </div>
               </>
             )}
-            <section class="card confirm-danger narrow" aria-labelledby="lock-title">
+            <section class="card confirm-danger step-card" aria-labelledby="lock-title">
               <h2 id="lock-title">Lock the database</h2>
               {outstanding > 0 && (
                 <p class="warning">

@@ -9,6 +9,7 @@ import type { IsoDate, Problem } from '../domain/index.ts'
 import {
   alsfrsRSpec,
   evaluateCondition,
+  formulaReferences,
   InstrumentId,
   isBlank,
   normaliseItemValue,
@@ -41,6 +42,8 @@ export interface EntryCheck {
   readonly warnings: ReadonlyMap<string, readonly string[]>
   /** Scores and derived values of the valid answers (null where not computable yet). */
   readonly derived: Readonly<Record<string, DerivedValue>>
+  /** Derived values computed from hidden items (e.g. the share of the dose given): not shown to this reader. */
+  readonly hiddenDerived: ReadonlySet<string>
   readonly problems: readonly Problem[]
   readonly answered: number
   readonly askable: number
@@ -119,6 +122,8 @@ export function checkEntry(form: CompiledForm, raw: RawValues, options: EntryOpt
     const partial = validateFormEntry(form, valid, { ...context, mode: 'draft' })
     if (partial.ok) derived = { ...partial.value.derived }
   }
+  const hiddenDerived = dependentDerived(form, hidden)
+  for (const id of hiddenDerived) delete derived[id]
   const askable = form.items.filter((i) => shown.has(i.id) && !hidden.has(i.id))
   const group = answerGroups(form)
   const groups = new Set(askable.map((i) => group(i.id)))
@@ -130,10 +135,19 @@ export function checkEntry(form: CompiledForm, raw: RawValues, options: EntryOpt
     formMessages,
     warnings,
     derived,
+    hiddenDerived,
     problems: result.ok ? [] : result.problems,
     answered: answeredGroups.size,
     askable: groups.size,
   }
+}
+
+/** The derived values whose formula uses a hidden item, directly or through another such value (as the services hide them). */
+function dependentDerived(form: CompiledForm, hidden: ReadonlySet<string>): ReadonlySet<string> {
+  const out = new Set<string>()
+  if (hidden.size === 0) return out
+  for (const d of form.derived) if (formulaReferences(d.ast).some((r) => hidden.has(r) || out.has(r))) out.add(d.id)
+  return out
 }
 
 /** Items answered as one count once in the progress: ALSFRS-R's Q5A and Q5B both fill slot Q5 (one of them is asked). */
@@ -171,7 +185,9 @@ export function ScorePanel(props: { readonly form: CompiledForm; readonly check:
   const { form, check } = props
   const rows = [
     ...form.scores.map((s) => ({ id: s.id, label: s.label, unit: s.unit })),
-    ...form.derived.map((d) => ({ id: d.id, label: d.label, unit: d.unit })),
+    ...form.derived
+      .filter((d) => !check.hiddenDerived.has(d.id))
+      .map((d) => ({ id: d.id, label: d.label, unit: d.unit })),
   ]
   return (
     <section

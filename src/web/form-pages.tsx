@@ -47,17 +47,10 @@ import {
   safeNext,
   signedIn,
   statusOf,
+  studyBlind,
   takeFlash,
   text,
 } from './web-kit.ts'
-
-/** Where the study stands on the blind (everyone is blinded until end-of-study unblinding). */
-export async function studyBlind(web: Web, actor: Actor): Promise<StudyBlindState> {
-  const summary = await web.deps.services.study.summary(actor)
-  return summary.ok && summary.value.unblindedAt
-    ? { status: 'unblinded', at: summary.value.unblindedAt }
-    : { status: 'blinded' }
-}
 
 /** Items a reader may not see: allocation-revealing ones for a blinded reader. */
 export function hiddenItemsFor(form: CompiledForm, actor: Actor, blind: StudyBlindState): Set<string> {
@@ -521,7 +514,7 @@ function EntryPage(props: {
           ) : (
             <div>
               <FormMessages messages={[]} />
-              {d.instance ? fields : <p>This form has not been entered yet.</p>}
+              {d.instance ? fields : null}
             </div>
           )}
           <FieldTools actor={actor} d={d} itemId={null} />

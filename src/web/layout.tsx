@@ -4,9 +4,10 @@
  * configured by a meta tag (no eval, no inline indicator styles) so that the strict CSP holds.
  */
 import type { Child } from 'hono/jsx'
-import { Action, can, seesAllocation, type Actor, type StudyBlindState } from '../access/index.ts'
-import { ROLE_LABELS } from '../domain/index.ts'
+import { Action, can, type Actor } from '../access/index.ts'
+import { isUnblindedRole, ROLE_LABELS } from '../domain/index.ts'
 import type { Web } from './web-deps.ts'
+import { studyBlind } from './web-kit.ts'
 
 export type NavKey =
   | 'dashboard'
@@ -58,8 +59,6 @@ export interface PageProps {
   readonly title: string
   readonly nav?: NavKey | undefined
   readonly flash?: string | null | undefined
-  /** Where the study stands on the blind (default: blinded); decides the header's badge. */
-  readonly blind?: StudyBlindState | undefined
   readonly children?: Child
 }
 
@@ -72,6 +71,29 @@ export function siteText(web: Web, actor: Actor): string {
     return site ? `${id} · ${site.name}` : id
   }
   return actor.sites.join(', ')
+}
+
+/**
+ * Whether the reader sees allocations, read from the study when the page renders: an unblinded role (pharmacist,
+ * independent statistician), everyone once the study is unblinded, nobody else.
+ */
+async function BlindBadge(props: { readonly web: Web; readonly actor: Actor }) {
+  if (isUnblindedRole(props.actor.role))
+    return (
+      <span class="badge badge-unblinded" title="Your role sees treatment allocations">
+        Unblinded role
+      </span>
+    )
+  const blind = await studyBlind(props.web, props.actor)
+  return blind.status === 'unblinded' ? (
+    <span class="badge badge-unblinded" title="The study is unblinded: treatment allocations are visible">
+      Study unblinded
+    </span>
+  ) : (
+    <span class="badge badge-blinded" title="Treatment allocations are hidden from you">
+      Blinded
+    </span>
+  )
 }
 
 /** The header's link to the notifications, with the number unread (read when the page renders). */
@@ -99,7 +121,6 @@ export function Layout(props: PageProps) {
   const { web, actor } = props
   const study = web.compiled.protocol.study
   const title = `${props.title} · ${study.shortTitle ?? study.id} · TrialDesk`
-  const unblinded = actor !== undefined && seesAllocation(actor, props.blind ?? { status: 'blinded' })
   return (
     <html lang="en">
       <head>
@@ -127,15 +148,7 @@ export function Layout(props: PageProps) {
               <span class="user-name">{actor.username}</span>
               <span class="user-role">{ROLE_LABELS[actor.role]}</span>
               <span class="user-site">{siteText(web, actor)}</span>
-              {unblinded ? (
-                <span class="badge badge-unblinded" title="Your role sees treatment allocations">
-                  Unblinded role
-                </span>
-              ) : (
-                <span class="badge badge-blinded" title="Treatment allocations are hidden from you">
-                  Blinded
-                </span>
-              )}
+              <BlindBadge web={web} actor={actor} />
               <NotificationsLink web={web} actor={actor} current={props.nav === 'notifications'} />
               <a href="/account/password">Password</a>
               <form method="post" action="/logout" class="inline">

@@ -405,6 +405,11 @@ describe('visits, audit, pharmacy and unblinding', () => {
     expect(/Volume infused[\s\S]*?<span class="readonly-value">([^<]*)<\/span>/.exec(form.text)?.[1]).toBe('50 mL')
     expect(form.text).not.toContain('<form id="entry"')
     expect(form.text).not.toContain('Prescribed dose')
+    expect(form.text).not.toContain('Share of the prescribed dose given')
+    const statistician = await w.signIn(Role.Statistician)
+    expect((await statistician.get(`/subjects/${id}/visits/INF1/forms/INFUSION`)).text).toContain(
+      'Share of the prescribed dose given',
+    )
     const subject = await coordinator.get(`/subjects/${id}`)
     expect(subject.text).toMatch(
       /Week 1 safety<\/a><\/h3><span class="badge st-upcoming">Upcoming<\/span><span class="visit-dates">Target 2026-01-19/,
@@ -500,7 +505,7 @@ describe('subject list', () => {
     expect(list.text).toContain('<th scope="col">Next visit</th>')
     // Randomized on 2026-01-12: the infusion visit is day 3 after randomization, window 3 days before to 4 after.
     expect(list.text).toContain(
-      `<a href="/subjects/${id}/visits/INF1">Infusion</a><span class="visit-dates"> 2026-01-15 <span class="muted">(window 2026-01-12 to 2026-01-19)</span></span><span class="badge st-due">due</span>`,
+      `<a href="/subjects/${id}/visits/INF1">Infusion</a> <span class="badge st-due">due</span><span class="next-visit-dates">2026-01-15 <span class="muted">(window 2026-01-12 to 2026-01-19)</span></span>`,
     )
   })
 })
@@ -718,7 +723,7 @@ describe('database lock and end-of-study unblinding', () => {
     )
     expect(open.total).toBeGreaterThan(0)
     expect(page.text).toContain(
-      `<li class="check check-open" id="check-queries"><span class="check-mark" aria-hidden="true">!</span><span><strong>${open.total}</strong> open or answered queries`,
+      `<li class="check check-open" id="check-queries"><span class="check-mark" aria-hidden="true">!</span><span><strong>${open.total}</strong> open or answered quer${open.total === 1 ? 'y' : 'ies'}`,
     )
     expect(page.text).toMatch(/<li class="check check-open" id="check-unsigned">/)
     expect(page.text).toContain('<h2 id="outstanding-title">Outstanding by subject</h2>')
@@ -748,10 +753,15 @@ describe('database lock and end-of-study unblinding', () => {
     expect(wrong.text).toContain('The study was not unblinded')
     const done = await statistician.post('/study-unblinding', { password: TEST_PASSWORD, confirm: 'yes' })
     expect(done.location).toBe('/report')
+    expect((await statistician.follow(done)).text).toMatch(
+      /<p class="flash" role="status">The study is unblinded \(2026-01-12 08:00 UTC\): the report is by arm\.<\/p>/,
+    )
     const report = await sponsor.get('/report')
     expect(report.text).toContain('Unblinded: results by arm')
     expect(report.text).toContain('Results are shown by randomized arm.')
     for (const arm of w.fx.protocol.protocol.arms) expect(report.text).toContain(arm.label)
     expect(report.text).toMatch(/aria-label="Notifications, \d+ unread"/)
+    expect(report.text).toContain('>Study unblinded</span>')
+    expect(blinded.text).toContain('>Blinded</span>')
   })
 })

@@ -12,7 +12,7 @@ import { Layout } from './layout.tsx'
 import { liveReports, type LiveReport, type PdfAvailability } from './live-report.ts'
 import { ErrorPage } from './subject-parts.tsx'
 import type { Web, WebRouter } from './web-deps.ts'
-import { actorOf, formatInstant, page, signedIn, statusOf } from './web-kit.ts'
+import { actorOf, formatInstant, page, signedIn, statusOf, takeFlash } from './web-kit.ts'
 
 /** Whether the role may see a report at all (which one is the blind's decision). */
 export function seesReport(actor: Actor): boolean {
@@ -24,7 +24,7 @@ function fileName(r: LiveReport, ext: string): string {
   return `${r.studyId}-report-${r.blinded ? 'blinded' : 'unblinded'}-${r.dataCutDate}.${ext}`
 }
 
-function ReportView(props: { web: Web; actor: Actor; report: LiveReport; pdf: PdfAvailability }) {
+function ReportView(props: { web: Web; actor: Actor; report: LiveReport; pdf: PdfAvailability; flash: string | null }) {
   const { report: r } = props
   return (
     <Layout
@@ -32,7 +32,7 @@ function ReportView(props: { web: Web; actor: Actor; report: LiveReport; pdf: Pd
       actor={props.actor}
       title={`Analysis report (${r.blinded ? 'blinded' : 'unblinded'})`}
       nav="report"
-      blind={r.blinded ? undefined : { status: 'unblinded', at: r.generatedAt }}
+      flash={props.flash}
     >
       <div class="subject-head">
         <h1>Analysis report</h1>
@@ -138,9 +138,13 @@ export function registerReportPage(router: WebRouter, web: Web): void {
   router.get('/report', signedIn, async (c) => {
     const actor = actorOf(c)
     if (!seesReport(actor)) return page(c, <ErrorPage web={web} actor={actor} status={403} />, 403)
+    const flash = takeFlash(c)
     const r = await reports.forViewer(actor)
     if (!r.ok) return page(c, <Unavailable web={web} actor={actor} problems={r.problems} />, statusOf(r.problems))
-    return page(c, <ReportView web={web} actor={actor} report={r.value} pdf={reports.pdfAvailability()} />)
+    return page(
+      c,
+      <ReportView web={web} actor={actor} report={r.value} pdf={reports.pdfAvailability()} flash={flash} />,
+    )
   })
 
   const downloads = [

@@ -71,7 +71,12 @@ function StudyPage(props: { web: Web; actor: Actor; s: StudySummary; flash: stri
                 <td class="num">{v.ordinal}</td>
                 <td>
                   {v.label}
-                  {v.hash === s.protocol.hash ? <span class="badge st-done">current</span> : null}
+                  {v.hash === s.protocol.hash ? (
+                    <>
+                      {' '}
+                      <span class="badge st-done">current</span>
+                    </>
+                  ) : null}
                 </td>
                 <td>
                   <code class="hash">{v.hash}</code>
@@ -111,8 +116,8 @@ function StudyPage(props: { web: Web; actor: Actor; s: StudySummary; flash: stri
         </table>
       </div>
 
+      <h2 id="randomization-title">Randomization</h2>
       <section class="card" aria-labelledby="randomization-title">
-        <h2 id="randomization-title">Randomization</h2>
         {s.randomizationLiveAt ? (
           <>
             <p id="randomization-status">

@@ -47,14 +47,18 @@ function NextVisit(props: { subject: SubjectListItem; visit: DatedVisit | null }
   return (
     <>
       <a href={`/subjects/${props.subject.id}/visits/${v.visitId}`}>{v.label}</a>
-      <span class="visit-dates">
-        {' '}
+      {v.status === 'due' || v.status === 'overdue' ? (
+        <>
+          {' '}
+          <span class={`badge st-${v.status}`}>{v.status}</span>
+        </>
+      ) : null}
+      <span class="next-visit-dates">
         {v.target}{' '}
         <span class="muted">
           (window {v.earliest} to {v.latest})
         </span>
       </span>
-      {v.status === 'due' || v.status === 'overdue' ? <span class={`badge st-${v.status}`}>{v.status}</span> : null}
     </>
   )
 }
@@ -91,8 +95,8 @@ function SubjectTable(props: {
               <td>
                 <StatusBadge status={s.status} />
               </td>
-              <td>{s.screeningDate}</td>
-              <td>{s.randomizationDate ?? '—'}</td>
+              <td class="date">{s.screeningDate}</td>
+              <td class="date">{s.randomizationDate ?? '—'}</td>
               <td>
                 {s.currentPeriod
                   ? (periods.find((p) => p.id === s.currentPeriod)?.label.split(' (')[0] ?? s.currentPeriod)

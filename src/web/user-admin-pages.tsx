@@ -53,7 +53,7 @@ function sitesText(sites: UserView['sites']): string {
 function IssuedPassword(props: { issued: Issued }) {
   const { issued } = props
   return (
-    <section class="card confirm-danger" aria-labelledby="issued-title" id="issued-password">
+    <section class="card confirm" aria-labelledby="issued-title" id="issued-password">
       <h2 id="issued-title">
         {issued.what === 'created' ? `Account ${issued.username} created` : `New password for ${issued.username}`}
       </h2>
@@ -130,23 +130,21 @@ function NewUserForm(props: { web: Web; body: FormBody; problems: readonly Probl
       <h2 id="new-user-title">New account</h2>
       <ErrorSummary problems={props.problems} title="The account was not created" />
       <form method="post" action="/admin/users" novalidate>
-        <div class="grid-2">
-          <InputField
-            name="username"
-            label="Username"
-            hint="Lower-case letters, digits, “.”, “_” or “-”."
-            cls="w-medium"
-            value={text(props.body, 'username')}
-            errors={errors}
-          />
-          <InputField
-            name="displayName"
-            label="Full name"
-            cls="w-medium"
-            value={text(props.body, 'displayName')}
-            errors={errors}
-          />
-        </div>
+        <InputField
+          name="username"
+          label="Username"
+          hint="Lower-case letters, digits, “.”, “_” or “-”."
+          cls="w-medium"
+          value={text(props.body, 'username')}
+          errors={errors}
+        />
+        <InputField
+          name="displayName"
+          label="Full name"
+          cls="w-medium"
+          value={text(props.body, 'displayName')}
+          errors={errors}
+        />
         <SelectField
           name="role"
           label="Role"

@@ -5,9 +5,10 @@
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
-import type { Actor } from '../access/index.ts'
+import type { Actor, StudyBlindState } from '../access/index.ts'
 import { problemStatus, type AppEnv } from '../api/index.ts'
 import type { Problem } from '../domain/index.ts'
+import type { Web } from './web-deps.ts'
 
 type C = Context<AppEnv>
 
@@ -140,4 +141,12 @@ export function unconfirmed(body: FormBody, message: string): Problem[] {
 export function passwordOf(body: FormBody): string {
   const v = body['password']
   return typeof v === 'string' ? v : ''
+}
+
+/** Where the study stands on the blind (everyone is blinded until end-of-study unblinding). */
+export async function studyBlind(web: Web, actor: Actor): Promise<StudyBlindState> {
+  const summary = await web.deps.services.study.summary(actor)
+  return summary.ok && summary.value.unblindedAt
+    ? { status: 'unblinded', at: summary.value.unblindedAt }
+    : { status: 'blinded' }
 }

@@ -2,8 +2,9 @@
  * End-to-end journeys in real headless Chromium against a real server (random port, fresh SQLite database):
  * a coordinator enrols and randomizes a patient, fills an ALSFRS-R form and sees the total, edits it with a
  * reason and finds the audit entry, and answers the monitor's query; a blinded assessor finds no arm anywhere;
- * the unblinded pharmacist sees the dose. No page may log a console error (a CSP violation would). Screenshots
- * of each main screen go to test-output/screenshots.
+ * the unblinded pharmacist sees the dose; the administrator creates an account, the data manager locks the
+ * database, the independent statistician unblinds the study and the sponsor then reads the report by arm. No page
+ * may log a console error (a CSP violation would). Screenshots of each main screen go to test-output/screenshots.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
@@ -25,8 +26,14 @@ async function signIn(
   const context = await browser.newContext({ viewport, baseURL: server.url })
   const page = await context.newPage()
   page.on('console', (m) => {
-    // A page answered 4xx on purpose (a refused save, the pharmacy for a blinded role) is not a fault.
-    if (m.type() === 'error' && !/the server responded with a status of 4\d\d/.test(m.text())) {
+    // A page answered 4xx on purpose (a refused save, the pharmacy for a blinded role) is not a fault, nor is a
+    // live-validation request that htmx reports aborted because the form was submitted and the page left
+    // (`htmx:afterRequest` and `htmx:sendAbort`; a failed request would log `htmx:sendError` or `htmx:responseError`).
+    if (
+      m.type() === 'error' &&
+      !/the server responded with a status of 4\d\d/.test(m.text()) &&
+      !/^htmx:(afterRequest|sendAbort),/.test(m.text())
+    ) {
       consoleErrors.push(`${username} ${page.url()}: ${m.text()}`)
     }
   })
@@ -101,6 +108,14 @@ describe.skipIf(!browserAvailable)('browser journeys', () => {
     const text = await everything(page)
     for (const arm of server.fx.protocol.protocol.arms) expect(text).not.toContain(arm.label)
     await page.screenshot({ path: screenshotPath('subject'), fullPage: true })
+    await page.goto(`${subjectUrl}/visits/INF1/forms/INFUSION`)
+    await see(page.locator('#filled-elsewhere'), 'This form is filled when the infusion is recorded')
+    await page.screenshot({ path: screenshotPath('form-infusion-guidance') })
+    await page.getByRole('link', { name: 'Record the infusion on the product page' }).click()
+    await see(page.locator('h1'), 'Investigational product')
+    await page.goto('/subjects')
+    await see(page.locator('table.data'), '(window 2026-01-12 to 2026-01-12)')
+    await page.screenshot({ path: screenshotPath('subjects-next-visit') })
     await context.close()
   })
 
@@ -217,6 +232,69 @@ describe.skipIf(!browserAvailable)('browser journeys', () => {
     await context.close()
   })
 
+  // Locks the database: every test that writes data comes before it.
+  it('the administrator creates an account; the data manager locks; the statistician unblinds; the sponsor reads the report by arm', async () => {
+    const arms = server.fx.protocol.protocol.arms.map((a) => a.label)
+    const sponsor = await signIn('sponsor', { width: 1280, height: 900 })
+    await sponsor.page.getByRole('link', { name: 'Report', exact: true }).click()
+    await see(sponsor.page.locator('main'), 'Blinded: arms pooled')
+    await see(sponsor.page.locator('#data-cut'), 'live data: the database is open')
+    const blinded = await everything(sponsor.page)
+    for (const arm of arms) expect(blinded).not.toContain(arm)
+    await sponsor.page.screenshot({ path: screenshotPath('report-blinded') })
+
+    const admin = await signIn(Role.Admin, { width: 1280, height: 900 })
+    await admin.page.getByRole('link', { name: 'Users' }).click()
+    await admin.page.getByLabel('Username').fill('m.garcia')
+    await admin.page.getByLabel('Full name').fill('María García')
+    await admin.page.getByLabel('Role').selectOption('monitor')
+    await admin.page.getByLabel('MAL · Hospital Regional Universitario de Málaga').check()
+    await admin.page.getByRole('button', { name: 'Create account' }).click()
+    await see(admin.page.locator('#issued-password'), 'Account m.garcia created')
+    expect(await admin.page.locator('#onetime-password').innerText()).toMatch(/^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/)
+    await see(admin.page.locator('#user-m\\.garcia'), 'MAL')
+    await admin.page.screenshot({ path: screenshotPath('admin-user-created'), fullPage: true })
+    await admin.page.getByRole('link', { name: 'Study set-up' }).click()
+    await see(admin.page.locator('#randomization-status'), 'Live since')
+    await admin.page.screenshot({ path: screenshotPath('admin-study'), fullPage: true })
+    await admin.context.close()
+
+    const dm = await signIn(Role.DataManager, { width: 1280, height: 900 })
+    await dm.page.getByRole('link', { name: 'Database lock' }).click()
+    await see(dm.page.locator('#checklist-title'), 'Readiness checklist')
+    await dm.page.screenshot({ path: screenshotPath('database-lock-checklist'), fullPage: true })
+    await dm.page.getByLabel('Your password (electronic signature)').fill(TEST_PASSWORD)
+    await dm.page.getByLabel(/I confirm that data entry/).check()
+    await dm.page.getByRole('button', { name: 'Lock the database' }).click()
+    await see(dm.page.locator('.flash'), 'Database locked. Snapshot hash')
+    await dm.context.close()
+
+    const statistician = await signIn(Role.Statistician, { width: 1280, height: 900 })
+    await statistician.page.getByRole('link', { name: 'Study unblinding' }).click()
+    await see(statistician.page.locator('#unblinding-status'), 'The database was locked on')
+    await statistician.page.screenshot({ path: screenshotPath('study-unblinding-confirm'), fullPage: true })
+    await statistician.page.getByLabel('Your password (electronic signature)').fill(TEST_PASSWORD)
+    await statistician.page.getByLabel(/I confirm that the analysis plan is final/).check()
+    await statistician.page.getByRole('button', { name: 'Unblind the study' }).click()
+    await see(statistician.page.locator('.flash'), 'The study is unblinded')
+    await statistician.context.close()
+
+    await sponsor.page.reload()
+    await see(sponsor.page.locator('main'), 'Unblinded: results by arm')
+    await see(sponsor.page.locator('#data-cut'), 'database locked')
+    const unblinded = await everything(sponsor.page)
+    for (const arm of arms) expect(unblinded).toContain(arm)
+    await see(sponsor.page.locator('header .notifications-link'), 'Notifications')
+    expect(await sponsor.page.locator('header .notifications-link').getAttribute('aria-label')).toMatch(/\d+ unread/)
+    await sponsor.page.screenshot({ path: screenshotPath('report-unblinded') })
+    await sponsor.page.locator('#fig-consort').scrollIntoViewIfNeeded()
+    await sponsor.page.screenshot({ path: screenshotPath('report-unblinded-consort') })
+    await sponsor.page.getByRole('link', { name: /^Notifications/ }).click()
+    await see(sponsor.page.locator('main'), 'unblinded')
+    await sponsor.page.screenshot({ path: screenshotPath('notifications') })
+    await sponsor.context.close()
+  })
+
   it('the dashboard loads in under a second, pages log no console error (CSP holds), and the layout fits a tablet', async () => {
     const { context, page } = await signIn('sponsor', { width: 768, height: 1024 })
     await page.goto('/dashboard')
@@ -231,6 +309,6 @@ describe.skipIf(!browserAvailable)('browser journeys', () => {
     expect(overflow).toBeLessThanOrEqual(0)
     await page.screenshot({ path: screenshotPath('dashboard-sponsor-tablet'), fullPage: true })
     await context.close()
-    expect(consoleErrors).toEqual([])
+    expect(consoleErrors, consoleErrors.join('\n')).toEqual([])
   })
 })
