@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { Actor } from '../access/index.ts'
+import { AuditKind, type AuditEntry } from '../audit/index.ts'
 import {
   fail,
   ok,
@@ -15,23 +16,33 @@ import {
 import {
   assignPeriod,
   compileScheme,
+  extendList,
   minimise,
+  sealList,
+  SlotFailure,
   subjectLevels,
   subjectStratum,
   takesSlot,
   unsealList,
+  type AllocationScheme,
   type PeriodAssignment,
   type RandomizationList,
   type SealedList,
+  type SlotProblem,
+  type StratumKey,
   type SubjectAllocation,
 } from '../randomization/index.ts'
 import {
   DbSlotStore,
+  findRandomizationListForUpdate,
   insertSubjectPeriod,
   listRandomizationLists,
   listSubjectPeriods,
   PeriodAssignmentPayload,
+  randomizationCounters,
+  updateRandomizationList,
   type Conn,
+  type RandomizationListTable,
   type SubjectPeriodTable,
   type SubjectTable,
 } from '../store/index.ts'
@@ -93,13 +104,7 @@ async function sealedSeed(ctx: Ctx, c: Conn, periodId: string): Promise<string> 
 async function lists(ctx: Ctx, c: Conn): Promise<ReadonlyMap<string, RandomizationList>> {
   if (ctx.lists) return ctx.lists
   const opened = new Map<string, RandomizationList>()
-  for (const row of await listRandomizationLists(c)) {
-    if (!row.sealed_list) continue
-    const list = unsealList(JSON.parse(row.sealed_list) as SealedList, ctx.sealKey)
-    if (!list.ok)
-      throw new Error(`randomization list of ${row.period_id} cannot be opened: ${list.problems[0]?.message ?? ''}`)
-    opened.set(row.period_id, list.value)
-  }
+  for (const row of await listRandomizationLists(c)) if (row.sealed_list) opened.set(row.period_id, openList(ctx, row))
   if (opened.size > 0) ctx.lists = opened
   return opened
 }
@@ -109,7 +114,70 @@ export interface PeriodEntry {
   readonly row: SubjectPeriodTable
   /** False when the subject had already entered the period (an idempotent repeat): nothing was written. */
   readonly created: boolean
+  /** Audit records of what the entry did besides the assignment (a randomization list extended for it). */
+  readonly entries: readonly AuditEntry[]
 }
+
+/**
+ * Extends the stratum's list when the slot store reports it exhausted, inside the allocating transaction (the
+ * stratum's counter row is locked). The list row is locked next and read afresh: when another writer has
+ * extended it meanwhile, that list is used (and cached, being committed); otherwise the stratum is regenerated
+ * from the sealed seed to `targetEnrolment` more slots (a longer list starts with the shorter one, so every slot
+ * already allocated keeps its arm), sealed and stored with its new fingerprint, and audited. The extension is
+ * not cached before it commits: the next allocation reads it back from the database.
+ */
+async function extendExhaustedList(
+  ctx: Ctx,
+  tx: Conn,
+  scheme: AllocationScheme,
+  stratum: string,
+): Promise<Result<{ list: RandomizationList; entries: AuditEntry[] }>> {
+  const periodId = scheme.periodId
+  const row = await findRandomizationListForUpdate(tx, periodId)
+  if (!row?.sealed_list) throw new Error(`no randomization list for ${periodId}`)
+  const current = openList(ctx, row)
+  const counter = (await randomizationCounters(tx)).find((c) => c.period_id === periodId && c.stratum === stratum)
+  const have = current.slots.filter((slot) => slot.stratum === stratum).length
+  if (have > (counter?.allocated ?? 0)) {
+    ctx.lists = new Map([...(ctx.lists ?? []), [periodId, current]])
+    return ok({ list: current, entries: [] })
+  }
+  const seed = ctx.sealer.open(z.string(), row.seed_sealed, `randomization_seed:${periodId}`)
+  const extended = extendList(scheme, current, seed, stratum as StratumKey, have + ctx.protocol.study.targetEnrolment)
+  if (!extended.ok) return extended
+  const envelope = sealList(extended.value, ctx.sealKey, ctx.randomBytes(12))
+  await updateRandomizationList(tx, row.id, {
+    sealed_list: JSON.stringify(envelope),
+    fingerprint: envelope.fingerprint,
+  })
+  const slots = extended.value.slots.filter((slot) => slot.stratum === stratum).length
+  return ok({
+    list: extended.value,
+    entries: [
+      {
+        kind: AuditKind.RandomizationListExtended,
+        entityType: 'randomization_list',
+        entityId: row.id,
+        changes: [
+          { field: 'period', old: null, new: periodId },
+          { field: 'stratum', old: null, new: stratum },
+          { field: 'slots', old: have, new: slots },
+          { field: 'fingerprint', old: row.fingerprint, new: envelope.fingerprint },
+        ],
+      },
+    ],
+  })
+}
+
+function openList(ctx: Ctx, row: RandomizationListTable): RandomizationList {
+  const list = unsealList(JSON.parse(row.sealed_list) as SealedList, ctx.sealKey)
+  if (!list.ok)
+    throw new Error(`randomization list of ${row.period_id} cannot be opened: ${list.problems[0]?.message ?? ''}`)
+  return list.value
+}
+
+const exhausted = (r: Result<unknown>): boolean =>
+  !r.ok && r.problems.some((p) => (p as Partial<SlotProblem>).reason === SlotFailure.ListExhausted)
 
 /**
  * Enters a subject into `periodId` inside the caller's transaction: takes a slot through the SlotStore when
@@ -130,8 +198,9 @@ export async function enterPeriod(
   const existing = rows.find((r) => r.period_id === periodId)
   if (existing) {
     const assignment = ctx.sealer.open(PeriodAssignmentPayload, existing.sealed, periodContext(existing))
-    return ok({ assignment, row: existing, created: false })
+    return ok({ assignment, row: existing, created: false, entries: [] })
   }
+  const entries: AuditEntry[] = []
   const record = allocationRecord(ctx, subject, rows)
   const arm = currentArm(record)
   const period = ctx.protocol.periods.find((p) => p.id === periodId)
@@ -145,7 +214,9 @@ export async function enterPeriod(
       values: subjectFactorValues(subject),
     })
     if (!stratum.ok) return stratum
-    const slots = new DbSlotStore(tx, { sealer: ctx.sealer, phase: state.phase, lists: await lists(ctx, tx) })
+    const slotStore = (opened: ReadonlyMap<string, RandomizationList>) =>
+      new DbSlotStore(tx, { sealer: ctx.sealer, phase: state.phase, lists: opened })
+    const slots = slotStore(await lists(ctx, tx))
     const request = { periodId: scheme.value.periodId, stratum: stratum.value, subjectId: subject.id as SubjectId, at }
     let grant
     if (scheme.value.allocation.method === 'minimisation') {
@@ -158,6 +229,13 @@ export async function enterPeriod(
       )
     } else {
       grant = await slots.takeNextSlot(request)
+      if (exhausted(grant)) {
+        const grown = await extendExhaustedList(ctx, tx, scheme.value, stratum.value)
+        if (!grown.ok) return grown
+        entries.push(...grown.value.entries)
+        const opened = new Map([...(await lists(ctx, tx)), [period.id, grown.value.list]])
+        grant = await slotStore(opened).takeNextSlot(request)
+      }
     }
     if (!grant.ok) return grant
     slot = grant.value.slot
@@ -177,5 +255,5 @@ export async function enterPeriod(
   }
   const sealedRow = { ...row, sealed: ctx.sealer.seal(assignment.value, periodContext(row)) }
   await insertSubjectPeriod(tx, sealedRow)
-  return ok({ assignment: assignment.value, row: sealedRow, created: true })
+  return ok({ assignment: assignment.value, row: sealedRow, created: true, entries })
 }

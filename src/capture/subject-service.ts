@@ -414,6 +414,7 @@ export function subjectService(ctx: Ctx): SubjectService {
           updated_at: at,
         })
         return ok([
+          ...entered.value.entries,
           entry(s, AuditKind.SubjectRandomized, [
             { field: 'status', old: s.status, new: SubjectStatus.Randomized },
             { field: 'period', old: null, new: first.id },
@@ -462,6 +463,7 @@ export function subjectService(ctx: Ctx): SubjectService {
         await updateSubject(tx, s.id, { current_period: next.id, updated_at: at })
         // The same fields for every subject, whatever the arm: masked, the records are identical.
         return ok([
+          ...entered.value.entries,
           entry(s, next.allocation ? AuditKind.SubjectRerandomized : AuditKind.SubjectPeriodEntered, [
             { field: 'period', old: s.current_period, new: next.id },
             { field: 'periodStart', old: null, new: parsed.value.date },

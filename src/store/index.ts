@@ -10,8 +10,9 @@
  *   text read back through zod, text ids. Dialect differences live here only: row locks (`forUpdate`,
  *   `forShare`; no-ops on SQLite) and the migrator's bookkeeping schema.
  * - PostgreSQL lock order (deadlock-free): study row (shared by every writer, exclusive for database lock,
- *   unblinding, go-live) → subject row → randomization counter row → audit chain head (taken last, held to
- *   commit, which keeps `seq` gapless and the hash chain linear).
+ *   unblinding, go-live) → subject row → randomization counter row → randomization list row (only to extend
+ *   an exhausted list) → audit chain head (taken last, held to commit, which keeps `seq` gapless and the hash
+ *   chain linear).
  * - Allocation detail is sealed at rest (`createSealer`): arms, slots, doses and preparation content are
  *   AES-256-GCM ciphertext bound to their row; subjects in slot rows are keyed tokens; lists and seeds are sealed.
  * - Repositories per aggregate (study, users and sessions, subjects, forms and queries, supply, safety, audit)

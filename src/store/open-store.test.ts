@@ -2,7 +2,14 @@ import { sql } from 'kysely'
 import { expect, it } from 'vitest'
 import { fail, ok } from '../domain/index.ts'
 import { describeEachDialect } from '../../test/support/index.ts'
-import { MIGRATIONS, forUpdate, joinTransaction } from './index.ts'
+import {
+  MIGRATIONS,
+  findRandomizationListForUpdate,
+  forUpdate,
+  insertRandomizationList,
+  joinTransaction,
+  updateRandomizationList,
+} from './index.ts'
 
 const site = (id: string) => ({
   id,
@@ -94,6 +101,39 @@ describeEachDialect('store', ({ dialect, store }) => {
       .where('id', '=', 'CNT')
       .executeTakeFirstOrThrow()
     expect(row.target_enrolment).toBe(40)
+  })
+
+  it('a randomization list row locked for its extension serialises concurrent extensions (no lost update)', async () => {
+    await insertRandomizationList(
+      store(),
+      {
+        id: 'L-EXT',
+        period_id: 'EXT-PERIOD',
+        sealed_list: '{}',
+        fingerprint: '',
+        method: 'permuted-blocks',
+        seed_sealed: 'x',
+        created_at: '2026-01-12T09:00:00.000Z',
+        created_by: 'test',
+      },
+      [],
+    )
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        store().write(async (tx) => {
+          const row = await findRandomizationListForUpdate(tx, 'EXT-PERIOD')
+          // Yield between the read and the write, as an extension does (unsealing, regenerating, sealing).
+          await new Promise((resolve) => setTimeout(resolve, 1))
+          await updateRandomizationList(tx, row?.id ?? '', {
+            sealed_list: `${row?.sealed_list ?? ''}|${i}`,
+            fingerprint: `${row?.fingerprint ?? ''}x`,
+          })
+          return ok(null)
+        }),
+      ),
+    )
+    const row = await findRandomizationListForUpdate(store(), 'EXT-PERIOD')
+    expect(row?.fingerprint).toBe('x'.repeat(30))
   })
 
   it('a joined store runs each write in a savepoint of the open transaction: a failed step leaves nothing', async () => {

@@ -39,7 +39,8 @@ export interface Store extends Conn {
  * The Postgres-only capability, in one place: row locks. On SQLite a write transaction already holds the
  * database's single write lock (BEGIN IMMEDIATE), so the lock clause is left out.
  *
- * Lock order, to stay deadlock-free: study row (share) → subject row → randomization list row → audit head.
+ * Lock order, to stay deadlock-free: study row (share) → subject row → randomization counter row →
+ * randomization list row (to extend it) → audit head.
  */
 export function forUpdate<TB extends keyof DB, O>(
   c: Conn,

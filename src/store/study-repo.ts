@@ -7,7 +7,7 @@ import type {
   StudyTable,
 } from './schema.ts'
 import { PreparedQuery } from './prepared-query.ts'
-import type { Conn } from './store.ts'
+import { forUpdate, type Conn } from './store.ts'
 
 const studyRow = {
   plain: new PreparedQuery((db) => db.selectFrom('study').selectAll()),
@@ -83,6 +83,26 @@ export async function insertRandomizationList(
 
 export function listRandomizationLists(c: Conn): Promise<RandomizationListTable[]> {
   return c.db.selectFrom('randomization_list').selectAll().orderBy('created_at').execute()
+}
+
+/**
+ * A period's list row, locked for an extension (PostgreSQL): taken after the stratum's counter row and before
+ * the audit head, so that two strata extended at once serialise and the second extends the first's result.
+ */
+export function findRandomizationListForUpdate(c: Conn, periodId: string): Promise<RandomizationListTable | undefined> {
+  return forUpdate(
+    c,
+    c.db.selectFrom('randomization_list').selectAll().where('period_id', '=', periodId),
+  ).executeTakeFirst()
+}
+
+/** Replaces a period's sealed list by its extension (the new envelope and its fingerprint). */
+export async function updateRandomizationList(
+  c: Conn,
+  id: string,
+  patch: Pick<RandomizationListTable, 'sealed_list' | 'fingerprint'>,
+): Promise<void> {
+  await c.db.updateTable('randomization_list').set(patch).where('id', '=', id).execute()
 }
 
 /** Subjects allocated per (period, stratum): aggregate counts, never per subject. */
