@@ -17,7 +17,8 @@ import {
 import { referenceProtocol } from './test-protocols.ts'
 
 const { protocol } = referenceProtocol()
-const product = protocol.product!
+// A fixed shelf life so the expiry dates below do not follow edits of the reference protocol.
+const product = { ...protocol.product!, shelfLifeDays: 180 }
 const ME = 'MAL-001' as SubjectId
 const OTHER = 'MAL-002' as SubjectId
 const PASS = { viability: 88, cd_markers: 97, sterility: true, mycoplasma: true, endotoxin: 0.1, karyotype: true }
