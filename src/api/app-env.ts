@@ -32,6 +32,8 @@ export interface ApiDeps {
   /** Largest accepted request body, in bytes (default 256 kB). */
   readonly maxBodyBytes?: number
   readonly randomBytes?: (n: number) => Buffer
+  /** Stamped on exports and reports (default: this package's version). */
+  readonly softwareVersion?: string
 }
 
 /** How the request proved who it is. */

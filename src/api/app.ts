@@ -3,7 +3,6 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { csrf } from 'hono/csrf'
 import { HTTPException } from 'hono/http-exception'
-import { secureHeaders } from 'hono/secure-headers'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { ProblemCode } from '../domain/index.ts'
 import type { ApiDeps, AppEnv } from './app-env.ts'
@@ -11,10 +10,12 @@ import { registerAeRoutes } from './ae-routes.ts'
 import { registerAuditRoutes } from './audit-routes.ts'
 import { createAuthKit } from './auth-kit.ts'
 import { registerAuthRoutes } from './auth-routes.ts'
+import { registerExportRoutes } from './export-routes.ts'
 import { registerFormRoutes } from './form-routes.ts'
 import { errorResponse } from './problem-response.ts'
 import { registerQueryRoutes } from './query-routes.ts'
 import { registerReadRoutes } from './read-routes.ts'
+import { registerReportRoutes } from './report-routes.ts'
 import { RouteRegistrar, type RouteInfo } from './route-kit.ts'
 import { registerStudyRoutes } from './study-routes.ts'
 import { registerSubjectRoutes } from './subject-routes.ts'
@@ -40,17 +41,67 @@ export function apiRoutes(app: App): readonly RouteInfo[] {
  * Content-Security-Policy for the API and the web pages: same-origin only, no inline script or style (htmx is
  * served as a file), no framing, forms post only to this origin.
  */
-const CSP = {
-  defaultSrc: ["'self'"],
-  scriptSrc: ["'self'"],
-  styleSrc: ["'self'"],
-  imgSrc: ["'self'", 'data:'],
-  connectSrc: ["'self'"],
-  fontSrc: ["'self'"],
-  objectSrc: ["'none'"],
-  baseUri: ["'none'"],
-  formAction: ["'self'"],
-  frameAncestors: ["'none'"],
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ')
+
+/** The security headers of every response: hono's `secureHeaders` defaults, a same-origin referrer and the CSP. */
+const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
+  ['Content-Security-Policy', CSP],
+  ['Cross-Origin-Opener-Policy', 'same-origin'],
+  ['Cross-Origin-Resource-Policy', 'same-origin'],
+  ['Origin-Agent-Cluster', '?1'],
+  ['Referrer-Policy', 'same-origin'],
+  ['Strict-Transport-Security', 'max-age=15552000; includeSubDomains'],
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-DNS-Prefetch-Control', 'off'],
+  ['X-Download-Options', 'noopen'],
+  ['X-Frame-Options', 'SAMEORIGIN'],
+  ['X-Permitted-Cross-Domain-Policies', 'none'],
+  ['X-XSS-Protection', '0'],
+]
+
+/**
+ * Sets the security headers (and `Cache-Control: no-store` under `/api/`) before the handler runs, so that they
+ * travel with the response the handler makes through the context. Setting them afterwards, as hono's
+ * `secureHeaders` does, turns the server's lightweight response into a full web-stream Response on every
+ * request (several times the CPU of a small JSON answer). A handler's own `c.header` still wins.
+ */
+const responseHeaders: MiddlewareHandler = async (c, next) => {
+  const api = c.req.path.startsWith('/api/')
+  for (const [name, value] of SECURITY_HEADERS) c.header(name, value)
+  if (api) c.header('Cache-Control', 'no-store')
+  await next()
+  // A Response made outside the context (e.g. an HTTPException's own) has none of them yet: the slow path, rarely.
+  if (!c.res.headers.has('content-security-policy')) {
+    for (const [name, value] of SECURITY_HEADERS) c.header(name, value)
+    if (api) c.header('Cache-Control', 'no-store')
+  }
+}
+
+/**
+ * Refuses bodies over `maxBytes` (413). A declared Content-Length is checked without touching the body; only a
+ * chunked body is counted as it streams (hono's `bodyLimit`, which makes a full web Request to do so).
+ */
+function bodyLimitOf(maxBytes: number): MiddlewareHandler {
+  const tooLarge = (c: Context): Response =>
+    errorResponse(c, 413, ProblemCode.TooLarge, `the request body exceeds ${Math.round(maxBytes / 1024)} kB`)
+  const streamed = bodyLimit({ maxSize: maxBytes, onError: tooLarge })
+  return (c, next) => {
+    const declared = c.req.header('content-length')
+    if (declared !== undefined && c.req.header('transfer-encoding') === undefined)
+      return Number.parseInt(declared, 10) > maxBytes ? Promise.resolve(tooLarge(c)) : next()
+    return c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : streamed(c, next)
+  }
 }
 
 /**
@@ -64,31 +115,8 @@ export function createApp(deps: ApiDeps): App {
   const auth = createAuthKit(deps)
 
   app.use('*', requestLog(deps))
-  app.use(
-    '*',
-    secureHeaders({
-      contentSecurityPolicy: CSP,
-      referrerPolicy: 'same-origin',
-      crossOriginResourcePolicy: 'same-origin',
-    }),
-  )
-  app.use('/api/*', async (c, next) => {
-    await next()
-    c.header('Cache-Control', 'no-store')
-  })
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-      onError: (c) =>
-        errorResponse(
-          c,
-          413,
-          ProblemCode.TooLarge,
-          `the request body exceeds ${Math.round((deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) / 1024)} kB`,
-        ),
-    }),
-  )
+  app.use('*', responseHeaders)
+  app.use('*', bodyLimitOf(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES))
   // Cookies ride along on cross-site requests, so cookie-authenticated (and anonymous: sign-in) unsafe requests
   // must come from our own origin. A bearer token is never sent by a browser on its own: no CSRF check needed.
   const sameOrigin = csrf()
@@ -103,6 +131,8 @@ export function createApp(deps: ApiDeps): App {
   registerStudyRoutes(registrar)
   registerSubjectRoutes(registrar)
   registerReadRoutes(registrar)
+  registerExportRoutes(registrar)
+  registerReportRoutes(registrar)
   registerVisitRoutes(registrar)
   registerFormRoutes(registrar)
   registerQueryRoutes(registrar)
@@ -171,14 +201,23 @@ function onError(err: Error, c: Context<AppEnv>, deps: ApiDeps): Response {
   return errorResponse(c, 500, 'internal', 'internal error')
 }
 
-/** One log line per request at debug level, errors (5xx) at error level: status and time, never the body. */
+/**
+ * One log line per request at debug level, errors (5xx) at error level: status and time, never the body. At the
+ * usual info level a successful request logs nothing and builds nothing to log.
+ */
 function requestLog(deps: ApiDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now()
     await next()
-    const ms = Math.round((performance.now() - started) * 10) / 10
-    const line = { method: c.req.method, path: c.req.path, status: c.res.status, ms }
-    if (c.res.status >= 500) deps.log.error(line, 'request failed')
+    const status = c.res.status
+    if (status < 500 && !deps.log.isLevelEnabled('debug')) return
+    const line = {
+      method: c.req.method,
+      path: c.req.path,
+      status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+    }
+    if (status >= 500) deps.log.error(line, 'request failed')
     else deps.log.debug(line, 'request')
   }
 }

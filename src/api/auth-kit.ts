@@ -7,6 +7,7 @@ import { fail, ok, ProblemCode, type Clock, type Result, type SiteId } from '../
 import { inMemoryTokenStore, type ApiTokenRecord, type ApiTokenStore } from './api-tokens.ts'
 import type { AppEnv, SessionSettings } from './app-env.ts'
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.ts'
+import { SessionCache } from './session-cache.ts'
 
 /** What a successful sign-in (or a look at one's own session) answers. */
 export interface SessionInfo {
@@ -74,6 +75,24 @@ export interface AuthKitDeps {
 /** Activity is written back at most this often (the idle timeout is in minutes). */
 const TOUCH_EVERY_MS = 60_000
 
+/**
+ * How long a session read from the database is trusted without reading it again. Sessions ended on this server
+ * stop working at once (see `endsSessions`); this bounds revocations made by another server or the CLI.
+ */
+const SESSION_TRUST_MS = 5_000
+
+/** API paths under which a request may end sessions (sign-out, password changes, account administration). */
+const SESSION_ENDING_API = ['/api/auth/', '/api/users']
+
+/**
+ * Whether a request may end sessions, so that the kept ones must be read again after it: every unsafe request
+ * outside the API (the web pages call the services directly) and those API routes that end sessions.
+ */
+function endsSessions(method: string, path: string): boolean {
+  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return false
+  return !path.startsWith('/api/') || SESSION_ENDING_API.some((prefix) => path.startsWith(prefix))
+}
+
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex')
 
 /** The client's address as the socket reports it (`unknown` under `app.request` in tests). */
@@ -93,6 +112,7 @@ export function createAuthKit(deps: AuthKitDeps): AuthKit {
   const absoluteMs = settings.sessionAbsoluteHours * 3_600_000
   const nowMs = (): number => new Date(clock.now()).getTime()
   const infos = new WeakMap<Request, SessionInfo>()
+  const kept = new SessionCache(SESSION_TRUST_MS)
 
   const expiry = (createdMs: number, atMs: number): string =>
     new Date(Math.min(atMs + idleMs, createdMs + absoluteMs)).toISOString()
@@ -152,6 +172,16 @@ export function createAuthKit(deps: AuthKitDeps): AuthKit {
     c.set('actor', undefined)
     c.set('via', undefined)
     c.set('sessionHash', undefined)
+    try {
+      await identify(c)
+      await next()
+    } finally {
+      if (endsSessions(c.req.method, c.req.path)) kept.forget()
+    }
+  }
+
+  /** Sets the request's actor from its bearer token or session cookie, when valid. */
+  async function identify(c: Context<AppEnv>): Promise<void> {
     const authorization = c.req.header('authorization')
     if (authorization !== undefined) {
       const found = /^bearer /i.test(authorization) ? await fromToken(authorization) : undefined
@@ -160,30 +190,29 @@ export function createAuthKit(deps: AuthKitDeps): AuthKit {
         c.set('via', 'token')
         infos.set(c.req.raw, { user: userOf(found.actor), via: 'token', expiresAt: null })
       }
-      return next()
+      return
     }
     const id = getCookie(c, cookieName)
-    if (id) {
-      const hash = sha256(id)
-      const session = await services.auth.findSession(hash)
-      if (session) {
-        const now = nowMs()
-        let expiresAt = session.expiresAt
-        if (now - new Date(session.lastSeenAt).getTime() >= TOUCH_EVERY_MS) {
-          expiresAt = expiry(new Date(session.createdAt).getTime(), now)
-          await services.auth.touchSession(hash, expiresAt)
-        }
-        c.set('actor', session.actor)
-        c.set('via', 'session')
-        c.set('sessionHash', hash)
-        infos.set(c.req.raw, { user: userOf(session.actor), via: 'session', expiresAt })
-      } else {
-        // Expired (idle or absolute) or revoked: close it in the audit trail if it was still open, drop the cookie.
-        await services.auth.endSession(hash, 'timeout')
-        clearSessionCookie(c)
+    if (!id) return
+    const hash = sha256(id)
+    const now = nowMs()
+    const session = await kept.find(hash, now, (h) => services.auth.findSession(h))
+    if (session) {
+      let expiresAt = session.expiresAt
+      if (now - Date.parse(session.lastSeenAt) >= TOUCH_EVERY_MS) {
+        expiresAt = expiry(Date.parse(session.createdAt), now)
+        await services.auth.touchSession(hash, expiresAt)
+        kept.touched(hash, new Date(now).toISOString(), expiresAt)
       }
+      c.set('actor', session.actor)
+      c.set('via', 'session')
+      c.set('sessionHash', hash)
+      infos.set(c.req.raw, { user: userOf(session.actor), via: 'session', expiresAt })
+    } else {
+      // Expired (idle or absolute) or revoked: close it in the audit trail if it was still open, drop the cookie.
+      await services.auth.endSession(hash, 'timeout')
+      clearSessionCookie(c)
     }
-    return next()
   }
 
   const kit: AuthKit = {
@@ -196,16 +225,21 @@ export function createAuthKit(deps: AuthKitDeps): AuthKit {
       const checked = await services.auth.checkCredentials(input)
       throttle.record(input.username, clientAddress(c), nowMs(), checked.ok)
       if (!checked.ok) return checked
-      const previous = c.var.sessionHash
-      if (previous) await services.auth.endSession(previous, 'logout')
+      const previous = c.get('sessionHash')
+      if (previous) {
+        await services.auth.endSession(previous, 'logout')
+        kept.forget()
+      }
       return openSession(c, checked.value)
     },
 
     async logout(c) {
-      const hash = c.var.sessionHash
+      const hash = c.get('sessionHash')
       clearSessionCookie(c)
       if (!hash) return fail({ code: ProblemCode.Unauthenticated, path: '', message: 'not signed in with a session' })
-      return services.auth.endSession(hash, 'logout')
+      const ended = await services.auth.endSession(hash, 'logout')
+      kept.forget()
+      return ended
     },
 
     async changePassword(c, input) {
@@ -229,6 +263,7 @@ export function createAuthKit(deps: AuthKitDeps): AuthKit {
       if (!changed.ok)
         return fail(changed.problems.map((p) => ({ ...p, path: p.path === 'password' ? 'newPassword' : p.path })))
       // Every session of the user was revoked with the change; this browser continues on a fresh one.
+      kept.forget()
       return openSession(c, actor)
     },
 

@@ -87,6 +87,8 @@ export interface RouteInfo {
   readonly path: string
   readonly access: RouteAccess
   readonly hasBody: boolean
+  /** Whether the route takes query parameters (then unknown ones are refused). */
+  readonly hasQuery: boolean
   /** The success status. */
   readonly status: 200 | 201
 }
@@ -116,7 +118,8 @@ const errorResponses = Object.fromEntries(
 function guard(access: RouteAccess): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (access === 'public') return next()
-    const actor = c.var.actor
+    // `c.get`, not `c.var`: the latter copies every variable into a new object on each read.
+    const actor = c.get('actor')
     if (!actor) {
       return problemResponse(c, [{ code: ProblemCode.Unauthenticated, path: '', message: 'sign in first' }])
     }
@@ -168,12 +171,13 @@ export class RouteRegistrar {
       path: spec.path,
       access: spec.access,
       hasBody: spec.body !== undefined,
+      hasQuery: spec.query !== undefined,
       status,
     })
     this.app.openapi(config, (async (c: Context<AppEnv>) => {
       const valid = (c.req.valid as (target: string) => unknown).bind(c.req)
       const result = await handler({
-        actor: c.var.actor as RouteInput<A, unknown, unknown, unknown>['actor'],
+        actor: c.get('actor') as RouteInput<A, unknown, unknown, unknown>['actor'],
         params: (spec.params ? valid('param') : {}) as z.output<P>,
         query: (spec.query ? valid('query') : {}) as z.output<Q>,
         body: (spec.body ? valid('json') : {}) as z.output<B>,

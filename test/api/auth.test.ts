@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { TEST_PASSWORD, describeEachDialect } from '../support/index.ts'
-import { createApiFixture, type ApiError, type ApiFixture } from './api-fixture.ts'
+import { SYSTEM_ACTOR } from '../../src/access/index.ts'
+import { TEST_PASSWORD, check, describeEachDialect } from '../support/index.ts'
+import { createApiFixture, type ApiClient, type ApiError, type ApiFixture } from './api-fixture.ts'
 
 interface Session {
   user: { username: string; role: string; sites: string[] | 'all' }
@@ -144,6 +145,64 @@ describeEachDialect('api: sign-in, sessions, tokens', ({ store }) => {
     expect((await bot.get('/api/study')).status).toBe(401)
     bot.bearer = 'td_not-a-token'
     expect((await bot.get('/api/study')).status).toBe(401)
+  })
+})
+
+describeEachDialect('api: a session ended on this server stops working at once', ({ store }) => {
+  let f: ApiFixture
+  let admin: ApiClient
+
+  /** A new monitor account, signed in, whose session has been read (and is kept) by a first request. */
+  async function signedInUser(): Promise<{ id: string; client: ApiClient }> {
+    const user = check(
+      await f.fx.services.users.create(SYSTEM_ACTOR, {
+        username: `leaver-${Math.random().toString(36).slice(2, 8)}`,
+        displayName: 'Leaver',
+        role: 'monitor',
+        sites: ['MAL'],
+        password: TEST_PASSWORD,
+      }),
+    )
+    const client = await f.signIn(user.username)
+    expect((await client.get('/api/auth/me')).status).toBe(200)
+    return { id: user.id, client }
+  }
+
+  it('through the API: account deactivation and password reset', async () => {
+    f = await createApiFixture(store())
+    admin = await f.signIn('admin')
+    const leaver = await signedInUser()
+    const deactivated = await admin.post(`/api/users/${leaver.id}/deactivate`, { reason: 'left the team' })
+    expect(deactivated.status).toBe(200)
+    expect((await leaver.client.get('/api/auth/me')).status).toBe(401)
+    const forgetful = await signedInUser()
+    const reset = await admin.post(`/api/users/${forgetful.id}/password`, {
+      password: 'a fresh passphrase',
+      reason: 'reset on request',
+    })
+    expect(reset.status).toBe(200)
+    expect((await forgetful.client.get('/api/auth/me')).status).toBe(401)
+  })
+
+  it('through a page that calls the services itself (any request outside the API that may change state)', async () => {
+    const leaver = await signedInUser()
+    check(await f.fx.services.users.deactivate(SYSTEM_ACTOR, leaver.id, { reason: 'left the team' }))
+    const page = await admin.request('POST', '/admin/users/x/deactivate', undefined, {
+      raw: 'reason=left',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    })
+    expect(page.status).toBe(404)
+    expect((await leaver.client.get('/api/auth/me')).status).toBe(401)
+  })
+
+  it('elsewhere (another server, the CLI): within the few seconds a session read is trusted', async () => {
+    const leaver = await signedInUser()
+    check(await f.fx.services.users.deactivate(SYSTEM_ACTOR, leaver.id, { reason: 'left the team' }))
+    // Nothing on this server ended it: the session read a moment ago is still trusted...
+    expect((await leaver.client.get('/api/auth/me')).status).toBe(200)
+    f.fx.clock.advance(5_000)
+    // ... for five seconds at most.
+    expect((await leaver.client.get('/api/auth/me')).status).toBe(401)
   })
 })
 

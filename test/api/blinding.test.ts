@@ -36,6 +36,58 @@ const STUDY_WIDE: Record<string, string> = {
   'GET /api/exports/analysis/{dataset}':
     'study-wide datasets: the four patients’ ADSL rows are compared in their own test',
   'GET /api/audit/verify': 'chain check',
+  'GET /api/exports/odm': 'study-wide files: each patient’s part is compared in the exports test below',
+  'GET /api/exports/sdtm': 'study-wide files: each patient’s part is compared in the exports test below',
+  'GET /api/exports/r': 'study-wide files: each patient’s part is compared in the exports test below',
+  'GET /api/exports/redcap-data': 'study-wide files: each patient’s part is compared in the exports test below',
+  'GET /api/report/results.json': 'study-wide results: checked for arm-level splits in the report test below',
+  'GET /api/report/html': 'study-wide report: checked for arm-level splits in the report test below',
+}
+
+/** The interop exports, each with the query that asks for the most detail (audit trail, every version). */
+const EXPORTS = [
+  '/api/exports/odm?withAudit=true&fileType=transactional',
+  '/api/exports/sdtm',
+  '/api/exports/r',
+  '/api/exports/redcap-data',
+] as const
+
+/** An export's files by name: the ODM document, or a JSON bundle's files. */
+function exportFiles(res: ApiResponse): Record<string, string> {
+  expect(res.status, JSON.stringify(res.body).slice(0, 200)).toBe(200)
+  return typeof res.body === 'string'
+    ? { 'study.xml': res.body }
+    : (res.body as { files: Record<string, string> }).files
+}
+
+/**
+ * What an export says about one patient: the ODM SubjectData element, or the lines of each file that name the
+ * patient (by id or screening number).
+ */
+function patientPart(files: Record<string, string>, keys: readonly string[]): Record<string, string[]> {
+  return Object.fromEntries(
+    Object.entries(files).map(([name, content]) => [
+      name,
+      name === 'study.xml'
+        ? [...content.matchAll(/<SubjectData\b[^>]*SubjectKey="([^"]*)"[\s\S]*?<\/SubjectData>/g)]
+            .filter((m) => keys.includes(m[1] ?? ''))
+            .map((m) => m[0])
+        : content.split('\n').filter((line) => keys.some((k) => line.includes(k))),
+    ]),
+  )
+}
+
+/** Every group key of a results document (`groups`, and every `byGroup`/`groups` list nested anywhere). */
+function groupKeys(value: unknown, into = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const v of value) groupKeys(v, into)
+  else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if ((k === 'groups' || k === 'byGroup') && Array.isArray(v))
+        for (const g of v) if (typeof (g as { key?: unknown }).key === 'string') into.add((g as { key: string }).key)
+      groupKeys(v, into)
+    }
+  }
+  return into
 }
 
 /** Replaces what legitimately differs between patients: ids, numbers, codes, audit positions. */
@@ -280,6 +332,72 @@ describeEachDialect('api: blinded roles cannot tell arms apart', ({ store }) => 
     const statistician = clients.get(Role.Statistician)
     if (!statistician) throw new Error('no statistician')
     expect(new Set((await rowsOf(statistician)).map((r) => JSON.stringify(r))).size).toBeGreaterThan(1)
+  })
+
+  it('gives blinded exports in which the four patients look the same, with no arm anywhere (unblinded: not)', async () => {
+    const statistician = clients.get(Role.Statistician)
+    const dataManager = clients.get(Role.DataManager)
+    const sponsor = clients.get(Role.Sponsor)
+    if (!statistician || !dataManager || !sponsor) throw new Error('clients missing')
+    const armLabels = f.fx.protocol.protocol.arms.map((a) => a.label)
+    const keysOf = (p: Patient) => [p.id, screeningNumbers.get(p.id) ?? p.id]
+    const parts = (files: Record<string, string>) =>
+      patients.map((p) => JSON.stringify(mask(patientPart(files, keysOf(p)), everyone)))
+    for (const path of EXPORTS) {
+      const blindedFiles = exportFiles(await dataManager.get(path))
+      const all = Object.values(blindedFiles).join('\n')
+      expect(
+        armLabels.filter((label) => all.includes(label)),
+        path,
+      ).toEqual([])
+      const seen = parts(blindedFiles)
+      expect(seen[0], path).toMatch(/MAL|<id>|<number>/)
+      expect(new Set(seen).size, `${path}: ${seen.join(' | ').slice(0, 400)}`).toBe(1)
+      // The sponsor, and the statistician asking for the blinded projection, get the very same files.
+      expect(exportFiles(await sponsor.get(path)), path).toEqual(blindedFiles)
+      expect(exportFiles(await statistician.get(path)), path).toEqual(blindedFiles)
+      // Negative control: with allocations, the arms are there and the patients differ.
+      const unblinded = exportFiles(await statistician.get(`${path}${path.includes('?') ? '&' : '?'}blinded=false`))
+      if (path.includes('redcap')) continue // the REDCap project carries no allocation form
+      expect(
+        armLabels.some((label) => Object.values(unblinded).join('\n').includes(label)),
+        path,
+      ).toBe(true)
+      expect(new Set(parts(unblinded)).size, path).toBeGreaterThan(1)
+    }
+  })
+
+  it('gives blinded readers the report with every arm pooled, the same whoever computes it (unblinded: by arm)', async () => {
+    const armLabels = f.fx.protocol.protocol.arms.map((a) => a.label)
+    const armIds = new Set(f.fx.protocol.protocol.arms.map((a) => a.id))
+    const texts: string[] = []
+    // A fresh sign-in moves the audit head, so that each reader's report is computed from their own extraction.
+    for (const role of [Role.Sponsor, Role.DataManager]) {
+      const client = await f.signIn(role)
+      const json = await client.get<{ provenance: { blinded: boolean } }>('/api/report/results.json')
+      expect(json.status, role).toBe(200)
+      expect(json.body.provenance.blinded, role).toBe(true)
+      expect(
+        [...groupKeys(json.body)].filter((k) => armIds.has(k)),
+        role,
+      ).toEqual([])
+      const html = await client.get<string>('/api/report/html')
+      expect(html.status, role).toBe(200)
+      for (const text of [JSON.stringify(json.body), html.body])
+        expect(
+          armLabels.filter((label) => text.includes(label)),
+          role,
+        ).toEqual([])
+      texts.push(JSON.stringify(json.body))
+    }
+    expect(new Set(texts).size).toBe(1)
+    // Negative control: the statistician's report is by arm, and the test would see it.
+    const unblinded = await (
+      await f.signIn(Role.Statistician)
+    ).get<{ provenance: { blinded: boolean } }>('/api/report/results.json')
+    expect(unblinded.body.provenance.blinded).toBe(false)
+    expect([...groupKeys(unblinded.body)].filter((k) => armIds.has(k)).sort()).toEqual([...armIds].sort())
+    expect(armLabels.some((label) => JSON.stringify(unblinded.body).includes(label))).toBe(true)
   })
 
   it('lets the unblinded roles see the difference (negative control)', async () => {

@@ -210,6 +210,15 @@ export class World {
   }
 }
 
+/** `?blinded=false` for the role that may export with allocations. */
+const unblindedFor = (role: Role): string => (role === Role.Statistician ? '?blinded=false' : '')
+
+/**
+ * The investigator holds report.blinded, but the live report is computed from the study extraction, which capture
+ * grants on the export permissions only: the route refuses (403) before anything is extracted.
+ */
+const reportRefusal = (role: Role): { expect?: number } => (role === Role.Investigator ? { expect: 403 } : {})
+
 /** `METHOD /api/path/{param}` → how to call it. */
 export function scenarios(w: World): Record<string, Prepare> {
   const p = w.fx.protocol.protocol
@@ -362,6 +371,18 @@ export function scenarios(w: World): Record<string, Prepare> {
     'GET /api/exports/study': () => Promise.resolve({ path: '/api/exports/study' }),
     'GET /api/exports/redcap-dictionary': () => Promise.resolve({ path: '/api/exports/redcap-dictionary' }),
     'GET /api/exports/analysis/{dataset}': () => Promise.resolve({ path: '/api/exports/analysis/adsl?format=csv' }),
+    // The one role that may export with allocations asks for them; the others take the default (blinded).
+    'GET /api/exports/odm': (role) =>
+      Promise.resolve({
+        path: `/api/exports/odm?withAudit=true&fileType=snapshot${role === Role.Statistician ? '&blinded=false' : ''}`,
+      }),
+    'GET /api/exports/sdtm': (role) => Promise.resolve({ path: `/api/exports/sdtm${unblindedFor(role)}` }),
+    'GET /api/exports/r': (role) => Promise.resolve({ path: `/api/exports/r${unblindedFor(role)}` }),
+    'GET /api/exports/redcap-data': (role) =>
+      Promise.resolve({ path: `/api/exports/redcap-data${unblindedFor(role)}` }),
+    'GET /api/report/results.json': (role) =>
+      Promise.resolve({ path: '/api/report/results.json', ...reportRefusal(role) }),
+    'GET /api/report/html': (role) => Promise.resolve({ path: '/api/report/html', ...reportRefusal(role) }),
 
     'GET /api/subjects/{subjectId}/calendar': async () => ({
       path: `/api/subjects/${await w.randomized()}/calendar?today=${today()}`,
