@@ -79,40 +79,63 @@ function must<T>(r: { ok: true; value: T } | { ok: false; problems: readonly { p
 /**
  * The load generator, run in a child process (so the server's CPU time can be measured alone): signs in, then
  * runs one loop of requests per job until the deadline (or once each), and reports every latency on stdout.
+ * It uses node:http with a keep-alive agent (one socket per job, as autocannon and wrk do) rather than fetch,
+ * whose per-request cost would take CPU from the server on a 2-core machine. With a warm-up, the loops run
+ * that long first (connections open, both processes' code compiled) and only what follows is measured; the
+ * line `measuring` on stdout marks the start, so the parent can take the server's CPU time from there.
  * Plain JavaScript: it needs no TypeScript loader.
  */
 const LOAD_GENERATOR = `
+const http = require('node:http')
 const workerData = JSON.parse(process.env.TRIALDESK_LOAD)
-const report = (m) => process.stdout.write(JSON.stringify(m))
-async function call(base, cookie, method, path, body) {
-  const res = await fetch(base + path, { method, headers: { 'content-type': 'application/json', origin: base, cookie }, body: body === undefined ? undefined : JSON.stringify(body) })
-  const text = await res.text()
-  return { status: res.status, text, setCookie: res.headers.get('set-cookie') }
+const { base, jobs, warmupMs, durationMs, password } = workerData
+const url = new URL(base)
+const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(1, jobs.length) })
+function call(cookie, method, path, body) {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body)
+    const headers = { origin: base, cookie }
+    if (payload !== undefined) { headers['content-type'] = 'application/json'; headers['content-length'] = Buffer.byteLength(payload) }
+    const req = http.request({ host: url.hostname, port: url.port, method, path, agent, headers }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (d) => (text += d))
+      res.on('end', () => resolve({ status: res.statusCode, text, setCookie: res.headers['set-cookie'] }))
+    })
+    req.on('error', reject)
+    req.end(payload)
+  })
 }
-async function signIn(base, username, password) {
-  const r = await call(base, '', 'POST', '/api/auth/login', { username, password })
+async function signIn(username) {
+  const r = await call('', 'POST', '/api/auth/login', { username, password })
   if (r.status !== 200) throw new Error('sign-in failed: ' + r.status + ' ' + r.text)
-  return r.setCookie.split(';')[0]
+  return r.setCookie[0].split(';')[0]
 }
 ;(async () => {
-  const { base, jobs, deadline, password } = workerData
   const cookies = {}
-  for (const job of jobs) cookies[job.username] ??= await signIn(base, job.username, password)
+  for (const job of jobs) cookies[job.username] ??= await signIn(job.username)
+  const started = Date.now()
+  const measureFrom = started + (warmupMs || 0)
+  const deadline = durationMs ? measureFrom + durationMs : 0
+  let measuring = !warmupMs
+  if (measuring) process.stdout.write('measuring\\n')
   const latencies = []
   const errors = []
-  await Promise.all(jobs.map(async (job, i) => {
+  await Promise.all(jobs.map(async (job) => {
     for (let k = 0; ; k++) {
       const body = job.body === undefined ? undefined : JSON.parse(JSON.stringify(job.body).replaceAll('"__K__"', String(60 + (k % 40))))
       const t = performance.now()
-      const r = await call(base, cookies[job.username], job.method, job.path, body)
+      const r = await call(cookies[job.username], job.method, job.path, body)
       const ms = performance.now() - t
-      if (r.status >= 200 && r.status < 300) latencies.push(ms)
-      else errors.push(r.status + ' ' + r.text.slice(0, 200))
+      if (!measuring && Date.now() >= measureFrom) { measuring = true; process.stdout.write('measuring\\n') }
+      if (r.status < 200 || r.status >= 300) errors.push(r.status + ' ' + r.text.slice(0, 200))
+      else if (measuring) latencies.push(ms)
       if (!deadline || Date.now() >= deadline) break
     }
   }))
-  report({ latencies, errors })
-})().catch((e) => report({ latencies: [], errors: [String(e && e.stack || e)] }))
+  agent.destroy()
+  process.stdout.write(JSON.stringify({ latencies, errors }))
+})().catch((e) => process.stdout.write(JSON.stringify({ latencies: [], errors: [String(e && e.stack || e)] })))
 `
 
 interface Job {
@@ -125,25 +148,40 @@ interface Job {
 interface Load {
   readonly latencies: number[]
   readonly errors: string[]
-  /** CPU time this (server) process spent while the load ran, in ms. */
+  /** CPU time this (server) process spent while the measured load ran, in ms. */
   readonly serverCpuMs: number
+  /** Wall time of the measured load, in ms. */
+  readonly elapsedMs: number
 }
 
-function runLoad(base: string, jobs: readonly Job[], deadline: number | null): Promise<Load> {
+/**
+ * Runs the load generator: `durationMs` of measured load after `warmupMs`, or each job once (`durationMs` 0).
+ * The server's CPU time counts from the generator's `measuring` mark, as do the latencies and the elapsed time.
+ */
+function runLoad(base: string, jobs: readonly Job[], warmupMs: number, durationMs: number): Promise<Load> {
   return new Promise((resolvePromise, reject) => {
-    const cpu = process.cpuUsage()
+    let cpu = process.cpuUsage()
+    let measuredFrom = performance.now()
     const child = spawn(process.execPath, ['-e', LOAD_GENERATOR], {
-      env: { ...process.env, TRIALDESK_LOAD: JSON.stringify({ base, jobs, deadline, password: PASSWORD }) },
+      env: { ...process.env, TRIALDESK_LOAD: JSON.stringify({ base, jobs, warmupMs, durationMs, password: PASSWORD }) },
       stdio: ['ignore', 'pipe', 'inherit'],
     })
     let out = ''
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+      if (out.startsWith('measuring\n')) {
+        cpu = process.cpuUsage()
+        measuredFrom = performance.now()
+        out = out.slice('measuring\n'.length)
+      }
+    })
     child.once('error', reject)
     child.once('close', () => {
       const used = process.cpuUsage(cpu)
+      const elapsedMs = performance.now() - measuredFrom
       try {
         const m = JSON.parse(out) as { latencies: number[]; errors: string[] }
-        resolvePromise({ ...m, serverCpuMs: (used.user + used.system) / 1000 })
+        resolvePromise({ ...m, serverCpuMs: (used.user + used.system) / 1000, elapsedMs })
       } catch (e) {
         reject(e instanceof Error ? e : new Error(String(e)))
       }
@@ -252,7 +290,7 @@ async function benchDialect(
     })
     const base = `http://127.0.0.1:${server.port}`
     try {
-      // Audited form saves: a short warm-up, then the measured run.
+      // Audited form saves: a 2 s warm-up, then the measured run.
       // Every save but a subject's first is a correction, so a reason goes with every one.
       const saveJobs = saveSubjects.map((subjectId): Job => ({
         username: 'coord-mal',
@@ -266,10 +304,8 @@ async function benchDialect(
           reason: 'bench correction',
         },
       }))
-      await runLoad(base, saveJobs, Date.now() + 1000)
-      const started = performance.now()
-      const saves = await runLoad(base, saveJobs, Date.now() + options.durationMs)
-      const elapsedS = (performance.now() - started) / 1000
+      const saves = await runLoad(base, saveJobs, 2000, options.durationMs)
+      const elapsedS = saves.elapsedMs / 1000
       const sorted = [...saves.latencies].sort((a, b) => a - b)
 
       // 200 concurrent randomizations across the four sites.
@@ -297,7 +333,7 @@ async function benchDialect(
         }
       }
       const t = performance.now()
-      const randomized = await runLoad(base, randomizeJobs, null)
+      const randomized = await runLoad(base, randomizeJobs, 0, 0)
       const randomizationMs = performance.now() - t
       const slots = await store.db
         .selectFrom('randomization_slot')

@@ -6,6 +6,8 @@ import pg from 'pg'
 import { fail, ok, ProblemCode, type Result } from '../domain/index.ts'
 import { MIGRATIONS } from './migrations/index.ts'
 import type { DB } from './schema.ts'
+import { startCheckpointer } from './checkpointer.ts'
+import { groupCommitWriter } from './group-commit.ts'
 import { TrialSqliteDialect } from './sqlite-dialect.ts'
 import type { Conn, DialectName, MigrationReport, Store } from './store.ts'
 
@@ -38,7 +40,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     : openSqlite(url.replace(/^sqlite:(\/\/)?/, ''), options)
 }
 
-function openSqlite(path: string, options: OpenStoreOptions): Store {
+async function openSqlite(path: string, options: OpenStoreOptions): Promise<Store> {
   const memory = path === ':memory:'
   const file = memory ? path : resolve(path)
   if (!memory) mkdirSync(dirname(file), { recursive: true })
@@ -47,8 +49,10 @@ function openSqlite(path: string, options: OpenStoreOptions): Store {
   database.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
   database.pragma('foreign_keys = ON')
   database.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`)
+  const checkpointer = memory ? undefined : await startCheckpointer(database, file)
   const db = new Kysely<DB>({ dialect: new TrialSqliteDialect(database) })
-  return makeStore(db, 'sqlite', file, undefined)
+  const store = makeStore(db, 'sqlite', file, undefined)
+  return checkpointer ? { ...store, close: () => checkpointer.stop().then(() => store.close()) } : store
 }
 
 async function openPostgres(url: string, options: OpenStoreOptions): Promise<Store> {
@@ -83,18 +87,8 @@ function makeStore(db: Kysely<DB>, dialect: DialectName, location: string, migra
     db,
     dialect,
     location,
-    async write<T>(fn: (tx: Conn) => Promise<Result<T>>): Promise<Result<T>> {
-      try {
-        return await db.transaction().execute(async (trx) => {
-          const result = await fn({ db: trx, dialect })
-          if (!result.ok) throw new Rollback(result)
-          return result
-        })
-      } catch (e) {
-        if (e instanceof Rollback) return e.result
-        throw e
-      }
-    },
+    // PostgreSQL runs concurrent writers side by side; SQLite's single writer commits them in groups.
+    write: dialect === 'sqlite' ? groupCommitWriter(db, { location }) : transactionPerWrite(db),
     async migrate(): Promise<Result<MigrationReport>> {
       const migrator = new Migrator({
         db,
@@ -110,6 +104,22 @@ function makeStore(db: Kysely<DB>, dialect: DialectName, location: string, migra
       return ok({ applied: (results ?? []).map((r) => r.migrationName), known: Object.keys(MIGRATIONS) })
     },
     close: () => db.destroy(),
+  }
+}
+
+/** PostgreSQL's `write`: one transaction per call. */
+function transactionPerWrite(db: Kysely<DB>): Store['write'] {
+  return async <T>(fn: (tx: Conn) => Promise<Result<T>>): Promise<Result<T>> => {
+    try {
+      return await db.transaction().execute(async (trx) => {
+        const result = await fn({ db: trx, dialect: 'postgres' })
+        if (!result.ok) throw new Rollback(result)
+        return result
+      })
+    } catch (e) {
+      if (e instanceof Rollback) return e.result
+      throw e
+    }
   }
 }
 
