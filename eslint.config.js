@@ -3,7 +3,9 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', 'test-output/', 'demo-output/', 'bench-output/', 'test/fixtures/'] },
+  {
+    ignores: ['node_modules/', 'dist/', 'coverage/', 'test-output/', 'demo-output/', 'bench-output/', 'test/fixtures/'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -15,5 +17,7 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js', 'eslint.config.js', 'vitest.config.ts'], ...tseslint.configs.disableTypeChecked },
+  // Plain Node scripts (bin/, scripts/): Node's globals.
+  { files: ['**/*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
   { files: ['eslint.config.js', 'vitest.config.ts'], rules: { 'no-restricted-syntax': 'off' } },
 )

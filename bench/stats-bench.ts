@@ -87,7 +87,7 @@ function timeCli(args: string[], runs = 3): number {
 
 const ratio = (peer: number, ours: number): string => `${(peer / ours).toFixed(1)}x`
 
-export async function runStatsBench(): Promise<void> {
+export function runStatsBench(): void {
   const dir = mkdtempSync(join(tmpdir(), 'trialdesk-stats-bench-'))
   try {
     let peers: RPeers | undefined

@@ -6,14 +6,23 @@ import { existsSync, readFileSync, rmSync } from 'node:fs'
 
 const report = '.vitest.json'
 rmSync(report, { force: true })
-const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${report}`, ...process.argv.slice(2)]
+const args = [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile=${report}`,
+  ...process.argv.slice(2),
+]
 const run = spawnSync('npx', args, { stdio: 'inherit' })
 if (!existsSync(report)) {
   console.log('0 passed, 1 failed')
   process.exit(run.status || 1)
 }
 const r = JSON.parse(readFileSync(report, 'utf8'))
-const failedSuites = (r.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0)
+const failedSuites = (r.testResults ?? []).filter(
+  (f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0,
+)
 const failed = r.numFailedTests + failedSuites.length
 console.log(`${r.numPassedTests} passed, ${failed} failed`)
 process.exit(failed > 0 || run.status ? 1 : 0)

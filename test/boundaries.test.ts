@@ -21,13 +21,71 @@ const ALLOWED: Record<string, readonly string[]> = {
   capture: ['domain', 'protocol', 'instruments', 'randomization', 'access', 'audit', 'store'],
   analysis: ['domain', 'protocol', 'instruments', 'stats', 'store', 'access', 'capture'],
   report: ['domain', 'analysis', 'stats'],
-  simulation: ['domain', 'protocol', 'instruments', 'randomization', 'stats', 'analysis', 'capture', 'store', 'access', 'platform', 'report'],
+  simulation: [
+    'domain',
+    'protocol',
+    'instruments',
+    'randomization',
+    'stats',
+    'analysis',
+    'capture',
+    'store',
+    'access',
+    'platform',
+    'report',
+  ],
   interop: ['domain', 'protocol', 'instruments', 'capture', 'store', 'access', 'analysis'],
   platform: ['domain'],
   config: ['domain'],
-  api: ['domain', 'protocol', 'instruments', 'access', 'capture', 'audit', 'store', 'randomization', 'analysis', 'report', 'interop', 'platform', 'config'],
-  web: ['domain', 'protocol', 'instruments', 'access', 'capture', 'audit', 'store', 'randomization', 'analysis', 'report', 'platform', 'config', 'api'],
-  cli: ['domain', 'protocol', 'instruments', 'randomization', 'access', 'stats', 'capture', 'audit', 'store', 'analysis', 'report', 'simulation', 'interop', 'platform', 'config', 'api', 'web'],
+  api: [
+    'domain',
+    'protocol',
+    'instruments',
+    'access',
+    'capture',
+    'audit',
+    'store',
+    'randomization',
+    'analysis',
+    'report',
+    'interop',
+    'platform',
+    'config',
+  ],
+  web: [
+    'domain',
+    'protocol',
+    'instruments',
+    'access',
+    'capture',
+    'audit',
+    'store',
+    'randomization',
+    'analysis',
+    'report',
+    'platform',
+    'config',
+    'api',
+  ],
+  cli: [
+    'domain',
+    'protocol',
+    'instruments',
+    'randomization',
+    'access',
+    'stats',
+    'capture',
+    'audit',
+    'store',
+    'analysis',
+    'report',
+    'simulation',
+    'interop',
+    'platform',
+    'config',
+    'api',
+    'web',
+  ],
 }
 
 function sourceFiles(dir: string): string[] {
@@ -53,7 +111,8 @@ describe('module boundaries', () => {
     const violations: string[] = []
     for (const file of files) {
       const from = relative(SRC, file).split('/')[0] ?? ''
-      if (!from.endsWith('.ts') && !(from in ALLOWED)) violations.push(`${relative(SRC, file)}: module "${from}" is not in the layout`)
+      if (!from.endsWith('.ts') && !(from in ALLOWED))
+        violations.push(`${relative(SRC, file)}: module "${from}" is not in the layout`)
       for (const spec of importsOf(file)) {
         const target = relative(SRC, resolve(dirname(file), spec))
         if (target.startsWith('..')) continue

@@ -22,7 +22,11 @@ describe('permission matrix', () => {
     for (const role of ROLES) {
       const a = actor(role, 'all')
       if (can(a, Action.AllocationView)) {
-        expect([can(a, Action.FormEnter), can(a, Action.FormVerify), can(a, Action.FormSign)], role).toEqual([false, false, false])
+        expect([can(a, Action.FormEnter), can(a, Action.FormVerify), can(a, Action.FormSign)], role).toEqual([
+          false,
+          false,
+          false,
+        ])
       }
     }
   })
@@ -37,11 +41,16 @@ describe('permission matrix', () => {
   it('the administrator manages users but reads no clinical data', () => {
     const admin = actor(Role.Admin, 'all')
     expect(can(admin, Action.UserManage)).toBe(true)
-    for (const a of [Action.SubjectView, Action.FormView, Action.AeView, Action.AllocationView]) expect(can(admin, a)).toBe(false)
+    for (const a of [Action.SubjectView, Action.FormView, Action.AeView, Action.AllocationView])
+      expect(can(admin, a)).toBe(false)
   })
 
   it('every action is granted to at least one role', () => {
-    for (const a of ACTIONS) expect(ROLES.some((r) => can(actor(r, 'all'), a)), a).toBe(true)
+    for (const a of ACTIONS)
+      expect(
+        ROLES.some((r) => can(actor(r, 'all'), a)),
+        a,
+      ).toBe(true)
   })
 })
 

@@ -12,7 +12,8 @@ try {
 } catch (e) {
   if (e instanceof CommanderError) {
     // Commander has already printed its message; --help and --version are successes.
-    const success = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help'
+    const success =
+      e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help'
     process.exitCode = success ? ExitCode.Ok : ExitCode.Usage
   } else {
     process.stderr.write(`trialdesk: internal error: ${e instanceof Error ? e.message : String(e)}\n`)

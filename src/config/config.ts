@@ -12,7 +12,10 @@ export const Config = z.object({
   port: z.coerce.number().int().min(0).max(65_535).default(8080),
   host: z.string().default('127.0.0.1'),
   /** 32-byte key (hex) that seals randomization lists and seeds; generated and stored beside the database when absent. */
-  sealKey: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 hex characters (32 bytes)').optional(),
+  sealKey: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'must be 64 hex characters (32 bytes)')
+    .optional(),
   protocolFile: z.string().default('protocols/admsc-als.yaml'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Secure cookies (HTTPS deployments); off on plain-HTTP localhost. */
@@ -25,7 +28,10 @@ export type Config = Readonly<z.infer<typeof Config>>
 export const DEFAULT_SQLITE_FILE = 'trialdesk-data/trialdesk.sqlite'
 
 /** Reads config from an environment object; explicit overrides (CLI flags) win. */
-export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<keyof Config, unknown>> = {}): Result<Config> {
+export function loadConfig(
+  env: NodeJS.ProcessEnv,
+  overrides: Partial<Record<keyof Config, unknown>> = {},
+): Result<Config> {
   const raw = {
     databaseUrl: env['DATABASE_URL'] ?? env['TRIALDESK_DB'] ?? resolve(DEFAULT_SQLITE_FILE),
     port: env['PORT'] ?? env['TRIALDESK_PORT'],

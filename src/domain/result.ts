@@ -30,7 +30,8 @@ export interface Problem {
   readonly message: string
 }
 
-export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problems: readonly Problem[] }
+export type Result<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problems: readonly Problem[] }
 
 export function ok<T>(value: T): Result<T> {
   return { ok: true, value }

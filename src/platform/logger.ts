@@ -9,7 +9,20 @@ export type { Logger }
 export function createLogger(level: string = 'info', destination?: NodeJS.WritableStream): Logger {
   const options = {
     level,
-    redact: { paths: ['password', '*.password', 'newPassword', '*.newPassword', 'token', '*.token', 'sessionId', 'cookie', 'req.headers.cookie'], censor: '[Redacted]' },
+    redact: {
+      paths: [
+        'password',
+        '*.password',
+        'newPassword',
+        '*.newPassword',
+        'token',
+        '*.token',
+        'sessionId',
+        'cookie',
+        'req.headers.cookie',
+      ],
+      censor: '[Redacted]',
+    },
   }
   return destination ? pino(options, destination as pino.DestinationStream) : pino(options)
 }

@@ -25,5 +25,5 @@ export const argon2Hasher: PasswordHasher = {
 /** Cheap hashing for tests that create many users; never used by the server. */
 export const fastTestHasher: PasswordHasher = {
   hash: (password) => hash(password, { memoryCost: 1024, timeCost: 1, parallelism: 1 }),
-  verify: argon2Hasher.verify,
+  verify: (encoded, password) => argon2Hasher.verify(encoded, password),
 }
