@@ -81,11 +81,24 @@ export function figureHtml(options: {
   readonly parts: readonly Element[]
   readonly className?: string
 }): string {
-  const body = options.parts.map((p) => labelSvgs(p, options.caption).outerHTML).join('')
+  const body = stableClipIds(options.parts.map((p) => labelSvgs(p, options.caption).outerHTML).join(''), options.id)
   return (
     `<figure class="chart${options.className ? ` ${options.className}` : ''}" id="${escapeXml(options.id)}">` +
     `${body}<figcaption>${escapeXml(options.caption)}</figcaption></figure>`
   )
+}
+
+/**
+ * Plot numbers its clip paths from a counter global to the process (`plot-clip-N`), so the same chart drawn twice
+ * would differ; renumbered per figure, a report is byte-for-byte the same for the same data.
+ */
+function stableClipIds(html: string, figureId: string): string {
+  const renamed = new Map<string, string>()
+  return html.replace(/plot-clip-\d+/g, (id) => {
+    let name = renamed.get(id)
+    if (!name) renamed.set(id, (name = `${figureId}-clip-${renamed.size + 1}`))
+    return name
+  })
 }
 
 /** A Plot result split into its legend (if any) and its svg(s), so several plots can share one figure. */

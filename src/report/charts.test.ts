@@ -93,26 +93,28 @@ describe('charts', () => {
     expect(figure.querySelector('[aria-label="y-axis label"]')?.textContent).toContain('Survival probability')
   })
 
+  const trajectoryInput = (): Parameters<typeof trajectoryChart>[0] => ({
+    id: 'traj',
+    caption: 'Figure 1. Trajectories',
+    groups: GROUPS,
+    means: [
+      { key: 'A', month: 0, mean: 40, ci: [38, 42], n: 10 },
+      { key: 'A', month: 3, mean: 37, ci: [35, 39], n: 9 },
+      { key: 'P', month: 0, mean: 40, ci: [39, 41], n: 10 },
+      { key: 'P', month: 3, mean: 35, ci: [33, 37], n: 2 },
+    ],
+    individual: [
+      { subject: 's1', key: 'A', month: 0, value: 41 },
+      { subject: 's1', key: 'A', month: 3, value: 38 },
+      { subject: 's2', key: 'P', month: 0, value: 39 },
+      { subject: 's2', key: 'P', month: 3, value: 33 },
+    ],
+    yLabel: 'ALSFRS-R total (points)',
+    boundaries: [{ month: 2, label: 'Period 2' }],
+  })
+
   it('trajectories: one thin line per subject, mean line and interval per group, period boundaries', () => {
-    const html = trajectoryChart({
-      id: 'traj',
-      caption: 'Figure 1. Trajectories',
-      groups: GROUPS,
-      means: [
-        { key: 'A', month: 0, mean: 40, ci: [38, 42], n: 10 },
-        { key: 'A', month: 3, mean: 37, ci: [35, 39], n: 9 },
-        { key: 'P', month: 0, mean: 40, ci: [39, 41], n: 10 },
-        { key: 'P', month: 3, mean: 35, ci: [33, 37], n: 2 },
-      ],
-      individual: [
-        { subject: 's1', key: 'A', month: 0, value: 41 },
-        { subject: 's1', key: 'A', month: 3, value: 38 },
-        { subject: 's2', key: 'P', month: 0, value: 39 },
-        { subject: 's2', key: 'P', month: 3, value: 33 },
-      ],
-      yLabel: 'ALSFRS-R total (points)',
-      boundaries: [{ month: 2, label: 'Period 2' }],
-    })
+    const html = trajectoryChart(trajectoryInput())
     const figure = figureOf(html)
     expectPlotFigure(figure, ['Dose <high> & co', 'Placebo'])
     const lines = figure.querySelectorAll('[aria-label="line"]')
@@ -120,6 +122,12 @@ describe('charts', () => {
     // the mean of 2 values is not drawn: A has 2 means, P has 1
     expect(figure.querySelectorAll('[aria-label="dot"] circle').length).toBe(3)
     expect(figure.textContent).toContain('Period 2')
+  })
+
+  it('draws the same chart byte for byte every time (clip-path ids numbered per figure)', () => {
+    const first = trajectoryChart(trajectoryInput())
+    expect(first).toContain('clip-path="url(#traj-clip-1)"')
+    expect(trajectoryChart(trajectoryInput())).toBe(first)
   })
 
   it('forest: one interval and point per row, a reference line, and which side favours what', () => {
