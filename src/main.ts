@@ -94,10 +94,12 @@ async function prepare(
     store,
     clock,
     newId: uuidv7Factory(clock),
-    sealKey: sealKey.value,
+    sealKey: sealKey.value.key,
+    sealKeySource: sealKey.value.source,
     protocol,
     passwords: options.passwords ?? argon2Hasher,
   })
+  // Setup also checks the key against the study's check value: another key stops the start here.
   const setup = await services.study.setup(SYSTEM_ACTOR)
   if (!setup.ok) return setup
   if (options.goLive && !setup.value.randomizationLiveAt) {
@@ -161,13 +163,19 @@ async function bootstrapAdmin(services: Services): Promise<Result<string | null>
   return created.ok ? ok(password) : created
 }
 
+/** The seal key and where it came from (the variable or file a problem about it names). */
+export interface SealKey {
+  readonly key: Buffer
+  readonly source: string
+}
+
 /**
  * The seal key: TRIALDESK_SEAL_KEY when set; otherwise, for SQLite, a key file beside the database (mode 0600),
  * created with the database. A database that already holds a study never gets a new key silently: its
- * sealed allocations would no longer open.
+ * sealed allocations would no longer open (and the services check the key against the study's check value).
  */
-export async function resolveSealKey(store: Store, cfg: Config): Promise<Result<Buffer>> {
-  if (cfg.sealKey) return ok(Buffer.from(cfg.sealKey, 'hex'))
+export async function resolveSealKey(store: Store, cfg: Config): Promise<Result<SealKey>> {
+  if (cfg.sealKey) return ok({ key: Buffer.from(cfg.sealKey, 'hex'), source: 'TRIALDESK_SEAL_KEY' })
   if (isPostgresUrl(cfg.databaseUrl)) {
     return fail({
       code: ProblemCode.Required,
@@ -175,13 +183,13 @@ export async function resolveSealKey(store: Store, cfg: Config): Promise<Result<
       message: 'set the seal key (64 hex characters) for a PostgreSQL database',
     })
   }
-  if (cfg.databaseUrl === ':memory:') return ok(randomBytes(32))
+  if (cfg.databaseUrl === ':memory:') return ok({ key: randomBytes(32), source: 'a random key (in-memory database)' })
   const file = `${store.location}.sealkey`
   if (existsSync(file)) {
     const hex = readFileSync(file, 'utf8').trim()
     if (!/^[0-9a-f]{64}$/.test(hex))
       return fail({ code: ProblemCode.Invalid, path: file, message: 'the seal key file must hold 64 hex characters' })
-    return ok(Buffer.from(hex, 'hex'))
+    return ok({ key: Buffer.from(hex, 'hex'), source: file })
   }
   if (await findStudy(store)) {
     return fail({
@@ -193,7 +201,7 @@ export async function resolveSealKey(store: Store, cfg: Config): Promise<Result<
   const key = randomBytes(32)
   writeFileSync(file, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' })
   chmodSync(file, 0o600)
-  return ok(key)
+  return ok({ key, source: file })
 }
 
 function listen(app: App, host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {

@@ -41,6 +41,8 @@ export interface CaptureDeps {
   readonly newId: IdFactory
   /** 32 bytes: seals randomization lists, seeds and allocation detail at rest. */
   readonly sealKey: Uint8Array
+  /** Where the key came from (`TRIALDESK_SEAL_KEY`, a key file), named when it is not the study's key. */
+  readonly sealKeySource?: string
   /** Cryptographic randomness (seeds, nonces); `crypto.randomBytes` by default, fixed in reproducible tests. */
   readonly randomBytes?: (n: number) => Buffer
   /** The protocol version the services capture data on (loaded and validated; compiled once here). */
@@ -55,6 +57,7 @@ export interface Ctx {
   readonly newId: IdFactory
   readonly randomBytes: (n: number) => Buffer
   readonly sealKey: Uint8Array
+  readonly sealKeySource: string
   readonly sealer: Sealer
   readonly version: ProtocolVersion
   readonly protocol: ProtocolFile
@@ -75,6 +78,7 @@ export function createContext(deps: CaptureDeps): Ctx {
     newId: deps.newId,
     randomBytes,
     sealKey: deps.sealKey,
+    sealKeySource: deps.sealKeySource ?? 'sealKey',
     sealer: createSealer(deps.sealKey, randomBytes),
     version: deps.protocol,
     protocol: deps.protocol.protocol,

@@ -19,6 +19,7 @@ import {
   type SiteTable,
 } from '../store/index.ts'
 import { audit, phaseOf, studyState, type Ctx } from './context.ts'
+import { verifySealCheck } from './seal-check.ts'
 
 export interface ProtocolVersionSummary {
   readonly ordinal: number
@@ -66,6 +67,12 @@ export interface StudyService {
    * through the randomization module, seals lists and seeds at rest, publishes the fingerprints. Once.
    */
   goLive(actor: Actor): Promise<Result<StudySummary>>
+  /**
+   * Checks the services' seal key against the one the study was set up with (its stored check value), so that
+   * a server or command given another key stops at once instead of failing on the first sealed list. `setup`
+   * checks it too. Answers true when there is no study yet (nothing to check). No actor: it reveals nothing.
+   */
+  verifySealKey(): Promise<Result<true>>
 }
 
 export function studyService(ctx: Ctx): StudyService {
@@ -80,6 +87,10 @@ export function studyService(ctx: Ctx): StudyService {
         if (existing && existing.id !== protocol.study.id) {
           const message = `this database holds study ${existing.id}; the protocol is for ${protocol.study.id}`
           return fail({ code: ProblemCode.Conflict, path: 'study.id', message })
+        }
+        if (existing) {
+          const key = await verifySealCheck(ctx, tx, existing)
+          if (!key.ok) return key
         }
         const versions = await listProtocolVersions(tx)
         const loaded = versions.find((v) => v.hash === version.hash)
@@ -116,6 +127,7 @@ export function studyService(ctx: Ctx): StudyService {
             database_lock_hash: null,
             unblinded_at: null,
             unblinded_by: null,
+            seal_check: ctx.sealer.keyCheck,
           })
           entries.push({
             kind: AuditKind.StudyCreated,
@@ -156,6 +168,14 @@ export function studyService(ctx: Ctx): StudyService {
       const allowed = authorize(actor, Action.StudyView)
       if (!allowed.ok) return allowed
       return summarise(ctx, ctx.store)
+    },
+
+    async verifySealKey() {
+      const study = await findStudy(ctx.store)
+      if (!study) return ok(true)
+      // Comparing needs no transaction; only a study without its check value yet is written to (once).
+      if (study.seal_check !== null) return verifySealCheck(ctx, ctx.store, study)
+      return ctx.store.write(async (tx) => verifySealCheck(ctx, tx, (await findStudy(tx, 'update')) ?? study))
     },
 
     async goLive(actor) {

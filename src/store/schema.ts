@@ -26,6 +26,8 @@ export interface StudyTable {
   database_lock_hash: string | null
   unblinded_at: string | null
   unblinded_by: string | null
+  /** Check value of the seal key the study's sealed rows were written with (`Sealer.keyCheck`; never the key). */
+  seal_check: string | null
 }
 
 /** Immutable: a protocol amendment is a new row; data rows point at the version they were entered on. */

@@ -36,4 +36,13 @@ describe('sealer', () => {
     expect(sealer.token('s1')).not.toBe(createSealer(Buffer.alloc(32, 2)).token('s1'))
     expect(sealer.token('s1')).toMatch(/^[0-9a-f]{64}$/)
   })
+
+  it('has a key check value that tells keys apart and is neither the key nor a token', () => {
+    const key = Buffer.alloc(32, 1)
+    expect(sealer.keyCheck).toMatch(/^[0-9a-f]{64}$/)
+    expect(createSealer(Buffer.alloc(32, 1)).keyCheck).toBe(sealer.keyCheck)
+    expect(createSealer(Buffer.alloc(32, 2)).keyCheck).not.toBe(sealer.keyCheck)
+    expect(sealer.keyCheck).not.toContain(key.toString('hex'))
+    expect(sealer.keyCheck).not.toBe(sealer.token('trialdesk seal key check'))
+  })
 })

@@ -12,16 +12,23 @@ export interface Sealer {
   open<T>(schema: z.ZodType<T>, sealed: string, context: string): T
   /** A stable keyed hash of `value`, e.g. a subject id, that cannot be reversed or recomputed without the key. */
   token(value: string): string
+  /**
+   * The key's check value: HMAC-SHA-256 of a fixed label under a key derived for this use only. Stored with
+   * the study so that a server given another key refuses to start; it tells two keys apart and reveals neither.
+   */
+  readonly keyCheck: string
 }
 
 const PREFIX = 's1:'
 /** Plaintexts are padded to a multiple of this many bytes so the ciphertext length does not tell arm ids apart. */
 const PAD_BYTES = 64
+const KEY_CHECK_LABEL = 'trialdesk seal key check'
 
 export function createSealer(sealKey: Uint8Array, randomBytes: (n: number) => Buffer = cryptoRandomBytes): Sealer {
   if (sealKey.length !== 32) throw new Error('the seal key must be 32 bytes')
   const encryptionKey = Buffer.from(hkdfSync('sha256', sealKey, Buffer.alloc(0), 'trialdesk/seal-field/v1', 32))
   const tokenKey = Buffer.from(hkdfSync('sha256', sealKey, Buffer.alloc(0), 'trialdesk/subject-token/v1', 32))
+  const checkKey = Buffer.from(hkdfSync('sha256', sealKey, Buffer.alloc(0), 'trialdesk/key-check/v1', 32))
   return {
     seal(value, context) {
       const json = JSON.stringify(value)
@@ -48,5 +55,6 @@ export function createSealer(sealKey: Uint8Array, randomBytes: (n: number) => Bu
       return schema.parse(JSON.parse(plain))
     },
     token: (value) => createHmac('sha256', tokenKey).update(value, 'utf8').digest('hex'),
+    keyCheck: createHmac('sha256', checkKey).update(KEY_CHECK_LABEL, 'utf8').digest('hex'),
   }
 }

@@ -1,9 +1,9 @@
 /**
  * `trialdesk serve`'s start-up (`startServer`, in process): first start creates the schema, loads the protocol,
  * keeps a 0600 seal key beside the SQLite file and prints the first administrator's password once; later
- * starts reuse the key and print no password; a study without its key refuses to start.
+ * starts reuse the key and print no password; a study refuses to start without its key or with another one.
  */
-import { mkdtempSync, rmSync, statSync, unlinkSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -52,6 +52,23 @@ describe('serve: start-up', () => {
     await started.value.close()
     expect(lines.join('\n')).not.toMatch(/password/)
     expect(statSync(`${db}.sealkey`).mtimeMs).toBe(key)
+  })
+
+  it('refuses to start with a seal key other than the one the study was sealed with', async () => {
+    const other = 'ab'.repeat(32)
+    const fromEnv = await start([], { TRIALDESK_SEAL_KEY: other })
+    expect(fromEnv.ok ? null : fromEnv.problems).toEqual([
+      {
+        code: 'invalid',
+        path: 'TRIALDESK_SEAL_KEY',
+        message: 'does not match the key this database was sealed with (its sealed allocations would not open)',
+      },
+    ])
+    const right = readFileSync(`${db}.sealkey`, 'utf8')
+    writeFileSync(`${db}.sealkey`, `${other}\n`)
+    const fromFile = await start([])
+    expect(fromFile.ok ? null : fromFile.problems.map((p) => p.path)).toEqual([`${db}.sealkey`])
+    writeFileSync(`${db}.sealkey`, right)
   })
 
   it('refuses to start a study whose seal key is missing (its sealed allocations would not open)', async () => {

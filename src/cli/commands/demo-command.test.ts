@@ -1,7 +1,8 @@
 /**
  * The demo and start commands as users run them (the real CLI in a child process): the demo writes its report,
- * summary and accounts and refuses a database that already holds a study; `start` runs the demo into an empty
- * database, serves it, and the printed accounts sign in; a second start only serves.
+ * summary and accounts and refuses a database that already holds a study; serve and export refuse another seal
+ * key; `start` runs the demo into an empty database, serves it, and the printed accounts sign in; a second start
+ * only serves.
  */
 import { execFile, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -19,12 +20,12 @@ interface Run {
   readonly stderr: string
 }
 
-function trialdesk(args: readonly string[]): Promise<Run> {
+function trialdesk(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((done) => {
     execFile(
       process.execPath,
       [CLI, ...args],
-      { cwd: ROOT, encoding: 'utf8', timeout: 120_000 },
+      { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } },
       (error, stdout, stderr) => {
         done({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr })
       },
@@ -102,6 +103,19 @@ describe('trialdesk demo', () => {
   it('refuses a database that already holds a study', () => {
     expect(again.code).toBe(1)
     expect(again.stderr).toMatch(/already holds a study/)
+  })
+
+  it('serve and the data commands refuse another seal key with one line and exit 2', async () => {
+    const db = join(dir, 'trialdesk-demo.sqlite')
+    const wrongKey = { TRIALDESK_SEAL_KEY: 'cd'.repeat(32), TRIALDESK_LOG_LEVEL: 'silent' }
+    const message = 'TRIALDESK_SEAL_KEY: does not match the key this database was sealed with'
+    const serve = await trialdesk(['serve', '--db', db, '--port', '0'], wrongKey)
+    expect(serve.code).toBe(2)
+    expect(serve.stderr).toMatch(new RegExp(`^trialdesk: ${message} \\(.*\\)\\n$`))
+    const exported = await trialdesk(['export', 'sdtm', '--db', db, '--out', join(out, 'sdtm')], wrongKey)
+    expect(exported.code).toBe(2)
+    expect(exported.stderr.split('\n')).toEqual([expect.stringContaining(message), ''])
+    expect(existsSync(join(out, 'sdtm'))).toBe(false)
   })
 
   it('rejects a bad number with a usage error', async () => {

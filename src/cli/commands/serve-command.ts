@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { startServer } from '../../main.ts'
-import { ExitCode, exitWithMessage, exitWithProblems } from '../exit.ts'
+import { ExitCode, exitWithMessage, exitWithProblems, startupExitCode } from '../exit.ts'
 
 interface ServeFlags {
   db?: string
@@ -38,7 +38,7 @@ export function registerServeCommand(program: Command): void {
         protocol: flags.protocol,
         goLive: flags.goLive === true,
       })
-      if (!started.ok) exitWithProblems(started.problems, undefined, ExitCode.Failure)
+      if (!started.ok) exitWithProblems(started.problems, undefined, startupExitCode(started.problems))
       const server = started.value
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {

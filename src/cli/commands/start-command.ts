@@ -13,7 +13,7 @@ import { isPostgresUrl, loadConfig } from '../../config/index.ts'
 import { startServer } from '../../main.ts'
 import { accountLines, DEMO_DEFAULTS, type DemoAccount } from '../../simulation/index.ts'
 import { findStudy, listUsers, type Store } from '../../store/index.ts'
-import { ExitCode, exitWithMessage, exitWithProblems } from '../exit.ts'
+import { ExitCode, exitWithMessage, exitWithProblems, startupExitCode } from '../exit.ts'
 import { openDemoStore, runDemoCommand, writeSealKeyFile } from './demo-command.ts'
 
 interface StartFlags {
@@ -60,7 +60,7 @@ export function registerStartCommand(program: Command): void {
         port: flags.port === undefined ? undefined : Number(flags.port),
         host: flags.host,
       })
-      if (!started.ok) exitWithProblems(started.problems, undefined, ExitCode.Failure)
+      if (!started.ok) exitWithProblems(started.problems, undefined, startupExitCode(started.problems))
       if (accounts.length > 0) for (const line of accountLines(accounts)) process.stdout.write(`${line}\n`)
       await new Promise<void>((done) => {
         const stop = (signal: string): void => {

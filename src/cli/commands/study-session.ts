@@ -58,7 +58,10 @@ function operator(): string {
   }
 }
 
-/** Opens the database, migrates it, and builds the services on the study's protocol version. */
+/**
+ * Opens the database, migrates it, and builds the services on the study's protocol version, with the seal key
+ * checked against the study's (another key is refused before any command runs).
+ */
 export async function openStudy(options: OpenStudyOptions): Promise<Result<StudySession>> {
   const config = loadConfig(process.env, { databaseUrl: options.db })
   if (!config.ok) return config
@@ -90,15 +93,17 @@ async function prepare(
     store,
     clock: systemClock,
     newId: uuidv7Factory(systemClock),
-    sealKey: sealKey.value,
+    sealKey: sealKey.value.key,
+    sealKeySource: sealKey.value.source,
     protocol: protocol.value,
     passwords: argon2Hasher,
   }
   const services = createServices(deps)
-  if (!(await findStudy(store))) {
-    const setup = await services.study.setup(SYSTEM_ACTOR)
-    if (!setup.ok) return setup
-  }
+  // Either sets the study up (storing the key's check value) or checks the key against it.
+  const ready = (await findStudy(store))
+    ? await services.study.verifySealKey()
+    : await services.study.setup(SYSTEM_ACTOR)
+  if (!ready.ok) return ready
   return ok({ store, deps, services, protocol: protocol.value, close: () => store.close() })
 }
 

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely'
 import { initial } from './0001-initial.ts'
+import { sealCheck } from './0003-seal-check.ts'
 
 /**
  * Every migration, in order. A static list (not a folder scan) so the order is explicit and it runs the
@@ -7,4 +8,5 @@ import { initial } from './0001-initial.ts'
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
+  '0003-seal-check': sealCheck,
 }
