@@ -87,7 +87,9 @@ export const StudySummarySchema = z
     randomizationLiveAt: z.string().nullable(),
     databaseLockedAt: z.string().nullable(),
     databaseLockHash: z.string().nullable(),
+    databaseLockReason: z.string().nullable(),
     unblindedAt: z.string().nullable(),
+    unblindingReason: z.string().nullable(),
   })
   .openapi('StudySummary')
 

@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi'
 import { Action } from '../access/index.ts'
 import { DisclosureSchema } from './capture-schemas.ts'
 import type { RouteRegistrar } from './route-kit.ts'
-import { SubjectParams } from './schemas.ts'
+import { Reason, SubjectParams } from './schemas.ts'
 
 const Password = z.string().min(1).max(256)
 
@@ -34,8 +34,8 @@ export function registerUnblindingRoutes(r: RouteRegistrar): void {
       path: '/api/study/unblind',
       access: Action.UnblindStudy,
       tag,
-      summary: 'End-of-study unblinding, after database lock (password required)',
-      body: z.strictObject({ password: Password }),
+      summary: 'End-of-study unblinding, after database lock (reason and password required)',
+      body: z.strictObject({ reason: Reason, password: Password }),
       response: z.object({ unblindedAt: z.string() }),
     },
     ({ c, actor, body }) => c.var.auth.withReauthentication(c, () => unblinding.endOfStudy(actor, body)),

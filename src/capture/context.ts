@@ -194,6 +194,16 @@ export function requireSubjectOpen(subject: SubjectTable): Result<true> {
     : ok(true)
 }
 
+/**
+ * The reason for an irreversible study-wide action (database lock, end-of-study unblinding), kept in its audit
+ * record and shown wherever the action is: the trail must say why the data were frozen or the blind was broken.
+ */
+export const IrreversibleReason = z
+  .string()
+  .trim()
+  .min(1, 'a reason is required for this irreversible action')
+  .max(2000, 'at most 2000 characters')
+
 /** A reason is required for any change after first entry (21 CFR 11.10(e), ICH E6 4.9.3). */
 export function requireReason(reason: string | undefined, path = 'reason'): Result<string> {
   const r = reason?.trim() ?? ''

@@ -309,10 +309,20 @@ describeEachDialect('forms: versions, reasons, queries, review and locks', ({ di
     }
 
     const other = await enrolSubject(fx, coordinator, 'MAL')
-    const wrong = await fx.services.review.lockDatabase(dataManager, { password: 'nope' })
+    const unexplained = await fx.services.review.lockDatabase(dataManager, { password: TEST_PASSWORD, reason: ' ' })
+    expect(unexplained.ok ? null : unexplained.problems).toEqual([
+      { code: 'invalid', path: 'reason', message: 'a reason is required for this irreversible action' },
+    ])
+    const wrong = await fx.services.review.lockDatabase(dataManager, { password: 'nope', reason: 'final analysis' })
     expect(wrong.ok ? null : wrong.problems[0]?.code).toBe('unauthenticated')
-    const locked = check(await fx.services.review.lockDatabase(dataManager, { password: TEST_PASSWORD }))
+    expect(check(await fx.services.study.summary(dataManager)).databaseLockReason).toBeNull()
+    const locked = check(
+      await fx.services.review.lockDatabase(dataManager, { password: TEST_PASSWORD, reason: 'Last patient out' }),
+    )
     expect(locked.snapshotHash).toMatch(/^[0-9a-f]{64}$/)
+    expect(check(await fx.services.study.summary(dataManager)).databaseLockReason).toBe('Last patient out')
+    const record = check(await fx.services.reads.auditTrail(dataManager, { kind: 'database.locked' }))
+    expect(record.items.map((r) => r.reason)).toEqual(['Last patient out'])
     for (const attempt of [
       fx.services.forms.save(coordinator, {
         subjectId: other,

@@ -12,7 +12,7 @@ import {
   type FormStateTable,
   type SubjectTable,
 } from '../store/index.ts'
-import { audit, parse, requireOpen, studyState, subjectFor, type Ctx } from './context.ts'
+import { audit, IrreversibleReason, parse, requireOpen, studyState, subjectFor, type Ctx } from './context.ts'
 import { formView, hiddenFor, type FormCatalogue, type FormView } from './form-service.ts'
 import { reauthenticate } from './user-service.ts'
 
@@ -47,11 +47,12 @@ export interface ReviewService {
   lockSubject(actor: Actor, subjectId: string): Promise<Result<SubjectReviewState>>
   /**
    * Database lock (database.lock): takes the full-study extract, stores its SHA-256 as the snapshot hash, and
-   * refuses every later change. Re-authentication required. End-of-study unblinding becomes possible.
+   * refuses every later change. Re-authentication and a reason (kept in the audit record) required. End-of-study
+   * unblinding becomes possible.
    */
   lockDatabase(
     actor: Actor,
-    input: { password: string },
+    input: { password: string; reason: string },
   ): Promise<Result<{ readonly lockedAt: string; readonly snapshotHash: string }>>
 }
 
@@ -244,7 +245,7 @@ export function reviewService(ctx: Ctx, catalogue: FormCatalogue, snapshotHash: 
     },
 
     async lockDatabase(actor, input) {
-      const parsed = parse(z.strictObject({ password: z.string().min(1) }), input)
+      const parsed = parse(z.strictObject({ password: z.string().min(1), reason: IrreversibleReason }), input)
       if (!parsed.ok) return parsed
       const allowed = authorize(actor, Action.DatabaseLock)
       if (!allowed.ok) return allowed
@@ -273,6 +274,7 @@ export function reviewService(ctx: Ctx, catalogue: FormCatalogue, snapshotHash: 
               { field: 'locked', old: false, new: true },
               { field: 'snapshotHash', old: null, new: hash },
             ],
+            reason: parsed.value.reason,
           },
         ])
         return ok({ lockedAt: at, snapshotHash: hash })

@@ -4,6 +4,7 @@ import { fail, ok, ProblemCode, type Result } from '../domain/index.ts'
 import { canonicalJson } from '../protocol/index.ts'
 import { compileScheme, generateList, sealList, type StudyPhase } from '../randomization/index.ts'
 import {
+  findAuditRows,
   findProtocolVersion,
   findStudy,
   insertProtocolVersion,
@@ -51,7 +52,11 @@ export interface StudySummary {
   readonly databaseLockedAt: string | null
   /** SHA-256 of the full-study extract frozen at database lock. */
   readonly databaseLockHash: string | null
+  /** Why the database was locked (from the lock's audit record). */
+  readonly databaseLockReason: string | null
   readonly unblindedAt: string | null
+  /** Why the study was unblinded (from the end-of-study unblinding's audit record). */
+  readonly unblindingReason: string | null
 }
 
 export interface StudyService {
@@ -310,6 +315,14 @@ async function summarise(ctx: Ctx, c: Conn): Promise<Result<StudySummary>> {
     randomizationLiveAt: row.randomization_live_at,
     databaseLockedAt: row.database_locked_at,
     databaseLockHash: row.database_lock_hash,
+    databaseLockReason: row.database_locked_at ? await reasonOf(c, AuditKind.DatabaseLocked) : null,
     unblindedAt: row.unblinded_at,
+    unblindingReason: row.unblinded_at ? await reasonOf(c, AuditKind.UnblindStudy) : null,
   })
+}
+
+/** The reason recorded with a once-only study action; the audit record is its one source. */
+async function reasonOf(c: Conn, kind: AuditKind): Promise<string | null> {
+  const [row] = await findAuditRows(c, { kind, entityType: 'study', siteIds: 'all', limit: 1 })
+  return row?.reason ?? null
 }

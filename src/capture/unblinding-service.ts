@@ -10,7 +10,7 @@ import {
 } from '../randomization/index.ts'
 import { insertNotification, listSubjectPeriods, updateStudy, updateSubject, type Conn } from '../store/index.ts'
 import { allocationRecord } from './allocation.ts'
-import { audit, parse, studyState, subjectFor, type Ctx } from './context.ts'
+import { audit, IrreversibleReason, parse, studyState, subjectFor, type Ctx } from './context.ts'
 import { reauthenticate } from './user-service.ts'
 
 const Emergency = z.strictObject({ reason: z.string(), password: z.string().min(1) })
@@ -26,8 +26,14 @@ export interface UnblindingService {
     subjectId: string,
     input: { reason: string; password: string },
   ): Promise<Result<UnblindedSubjectAllocation>>
-  /** End-of-study unblinding by the independent statistician, only after database lock (unblind.study). */
-  endOfStudy(actor: Actor, input: { password: string }): Promise<Result<{ readonly unblindedAt: string }>>
+  /**
+   * End-of-study unblinding by the independent statistician, only after database lock (unblind.study): password
+   * re-entry, reason required (kept in the audit record).
+   */
+  endOfStudy(
+    actor: Actor,
+    input: { password: string; reason: string },
+  ): Promise<Result<{ readonly unblindedAt: string }>>
 }
 
 export function unblindingService(ctx: Ctx): UnblindingService {
@@ -97,7 +103,7 @@ export function unblindingService(ctx: Ctx): UnblindingService {
     },
 
     async endOfStudy(actor, input) {
-      const parsed = parse(z.strictObject({ password: z.string().min(1) }), input)
+      const parsed = parse(z.strictObject({ password: z.string().min(1), reason: IrreversibleReason }), input)
       if (!parsed.ok) return parsed
       const allowed = authorize(actor, Action.UnblindStudy)
       if (!allowed.ok) return allowed
@@ -117,6 +123,7 @@ export function unblindingService(ctx: Ctx): UnblindingService {
             entityType: 'study',
             entityId: state.value.row.id,
             changes: [{ field: 'blinded', old: true, new: false }],
+            reason: parsed.value.reason,
           },
         ])
         return ok({ unblindedAt: at })

@@ -166,9 +166,15 @@ describeEachDialect('release failure, emergency and end-of-study unblinding', ({
 
   it('end-of-study unblinding needs the statistician and a locked database; then everyone sees allocations', async () => {
     const statistician = fx.actors['independent-statistician']
-    const early = await fx.services.unblinding.endOfStudy(statistician, { password: TEST_PASSWORD })
+    const early = await fx.services.unblinding.endOfStudy(statistician, {
+      password: TEST_PASSWORD,
+      reason: 'SAP final',
+    })
     expect(early.ok ? null : early.problems[0]?.code).toBe('state_invalid')
-    const sponsorTry = await fx.services.unblinding.endOfStudy(fx.actors.sponsor, { password: TEST_PASSWORD })
+    const sponsorTry = await fx.services.unblinding.endOfStudy(fx.actors.sponsor, {
+      password: TEST_PASSWORD,
+      reason: 'SAP final',
+    })
     expect(sponsorTry.ok ? null : sponsorTry.problems[0]?.code).toBe('forbidden')
     const sponsorAudit = check(
       await fx.services.reads.auditTrail(fx.actors.sponsor, { subjectId: other, kind: 'subject.randomized' }),
@@ -180,10 +186,33 @@ describeEachDialect('release failure, emergency and end-of-study unblinding', ({
       blinded: true,
     })
 
-    check(await fx.services.review.lockDatabase(fx.actors['data-manager'], { password: TEST_PASSWORD }))
-    check(await fx.services.unblinding.endOfStudy(statistician, { password: TEST_PASSWORD }))
+    check(
+      await fx.services.review.lockDatabase(fx.actors['data-manager'], {
+        password: TEST_PASSWORD,
+        reason: 'final analysis',
+      }),
+    )
+    for (const reason of [undefined, '  ']) {
+      const unexplained = await fx.services.unblinding.endOfStudy(statistician, {
+        password: TEST_PASSWORD,
+        reason,
+      } as { password: string; reason: string })
+      expect(unexplained.ok ? null : unexplained.problems.map((p) => [p.code, p.path])).toEqual([
+        [reason === undefined ? 'required' : 'invalid', 'reason'],
+      ])
+    }
+    check(
+      await fx.services.unblinding.endOfStudy(statistician, {
+        password: TEST_PASSWORD,
+        reason: ' Database locked; SAP v2.0 signed off ',
+      }),
+    )
     const summary = check(await fx.services.study.summary(fx.actors.sponsor))
     expect(summary.phase.status).toBe('unblinded')
+    expect(summary.unblindingReason).toBe('Database locked; SAP v2.0 signed off')
+    expect(summary.databaseLockReason).toBe('final analysis')
+    const record = check(await fx.services.reads.auditTrail(fx.actors.sponsor, { kind: 'unblind.study' }))
+    expect(record.items.map((r) => r.reason)).toEqual(['Database locked; SAP v2.0 signed off'])
     const view = check(await fx.services.subjects.get(fx.actors.coordinator, other))
     expect(view.allocation?.blinded).toBe(false)
     const unblindedAudit = check(

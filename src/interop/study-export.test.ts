@@ -32,8 +32,18 @@ describe('exports after end-of-study unblinding', () => {
     db = await sqlite.open()
     fx = await createStudyFixture(db.store)
     await seedStudy(fx)
-    check(await fx.services.review.lockDatabase(fx.actors[Role.DataManager], { password: TEST_PASSWORD }))
-    check(await fx.services.unblinding.endOfStudy(fx.actors[Role.Statistician], { password: TEST_PASSWORD }))
+    check(
+      await fx.services.review.lockDatabase(fx.actors[Role.DataManager], {
+        password: TEST_PASSWORD,
+        reason: 'final analysis',
+      }),
+    )
+    check(
+      await fx.services.unblinding.endOfStudy(fx.actors[Role.Statistician], {
+        password: TEST_PASSWORD,
+        reason: 'SAP final',
+      }),
+    )
   }, 60_000)
   afterAll(async () => {
     await db.dispose()

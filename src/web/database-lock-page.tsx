@@ -2,8 +2,9 @@
  * Database lock (database.lock, the data manager): first the readiness checklist, then the lock. The checklist
  * counts what is still outstanding, study-wide and per subject: open or answered queries, forms whose current
  * version is not source-data verified or not signed, forms missing at performed visits, casebooks not locked.
- * The lock itself re-authenticates the data manager (password) and takes the snapshot hash of the whole study;
- * after it every change is refused, and the independent statistician may unblind the study.
+ * The lock itself asks for a reason (audited, shown with the lock), re-authenticates the data manager (password)
+ * and takes the snapshot hash of the whole study; after it every change is refused, and the independent
+ * statistician may unblind the study.
  */
 import type { Context } from 'hono'
 import { Action, can, type Actor } from '../access/index.ts'
@@ -12,7 +13,7 @@ import type { MissingForm, QueryView, StudySummary, SubjectListItem } from '../c
 import type { Problem } from '../domain/index.ts'
 import { Layout } from './layout.tsx'
 import { ErrorPage } from './subject-parts.tsx'
-import { ErrorSummary, PasswordAndConfirm } from './ui.tsx'
+import { ErrorSummary, PasswordAndConfirm, ReasonField } from './ui.tsx'
 import type { Web, WebRouter } from './web-deps.ts'
 import {
   actorOf,
@@ -25,6 +26,7 @@ import {
   signedIn,
   statusOf,
   takeFlash,
+  text,
   unconfirmed,
 } from './web-kit.ts'
 
@@ -127,6 +129,8 @@ function LockPage(props: {
   ready: Readiness | null
   problems: readonly Problem[]
   flash: string | null
+  /** The reason typed before a refused attempt, shown again. */
+  reason: string
 }) {
   const { study: s, ready } = props
   const errors = byField(props.problems)
@@ -147,6 +151,8 @@ function LockPage(props: {
                 {s.databaseLockHash ?? '—'}
               </code>
             </dd>
+            <dt>Reason</dt>
+            <dd id="lock-reason">{s.databaseLockReason ?? '—'}</dd>
             <dt>Blind</dt>
             <dd>
               {s.unblindedAt
@@ -264,6 +270,12 @@ function LockPage(props: {
               )}
               <ErrorSummary problems={props.problems} title="The database was not locked" />
               <form method="post" action="/database-lock" novalidate>
+                <ReasonField
+                  errors={errors}
+                  label="Reason for the lock"
+                  hint="Recorded in the audit trail and shown with the lock, e.g. last patient out, data review complete."
+                  value={props.reason}
+                />
                 <PasswordAndConfirm
                   errors={errors}
                   confirm="I confirm that data entry, cleaning and review are complete, and that the database is to be locked for analysis."
@@ -285,7 +297,12 @@ function LockPage(props: {
 export function registerDatabaseLockPage(router: WebRouter, web: Web): void {
   const { services } = web.deps
 
-  async function show(c: Context<AppEnv>, problems: readonly Problem[], flash: string | null): Promise<Response> {
+  async function show(
+    c: Context<AppEnv>,
+    problems: readonly Problem[],
+    flash: string | null,
+    reason = '',
+  ): Promise<Response> {
     const actor = actorOf(c)
     if (!can(actor, Action.DatabaseLock)) return page(c, <ErrorPage web={web} actor={actor} status={403} />, 403)
     const study = await services.study.summary(actor)
@@ -294,7 +311,15 @@ export function registerDatabaseLockPage(router: WebRouter, web: Web): void {
     const ready = study.value.databaseLockedAt ? null : await readiness(web, actor)
     return page(
       c,
-      <LockPage web={web} actor={actor} study={study.value} ready={ready} problems={problems} flash={flash} />,
+      <LockPage
+        web={web}
+        actor={actor}
+        study={study.value}
+        ready={ready}
+        problems={problems}
+        flash={flash}
+        reason={reason}
+      />,
       problems.length > 0 ? statusOf(problems) : 200,
     )
   }
@@ -303,10 +328,11 @@ export function registerDatabaseLockPage(router: WebRouter, web: Web): void {
 
   router.post('/database-lock', signedIn, async (c) => {
     const body = await formBody(c)
+    const reason = text(body, 'reason')
     const problems = unconfirmed(body, 'tick the confirmation to lock the database')
-    if (problems.length > 0) return show(c, problems, null)
-    const r = await services.review.lockDatabase(actorOf(c), { password: passwordOf(body) })
-    if (!r.ok) return show(c, r.problems, null)
+    if (problems.length > 0) return show(c, problems, null, reason)
+    const r = await services.review.lockDatabase(actorOf(c), { password: passwordOf(body), reason })
+    if (!r.ok) return show(c, r.problems, null, reason)
     return done(c, '/database-lock', `Database locked. Snapshot hash ${r.value.snapshotHash}.`)
   })
 }

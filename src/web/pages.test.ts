@@ -729,17 +729,23 @@ describe('database lock and end-of-study unblinding', () => {
     expect(page.text).toContain('<h2 id="outstanding-title">Outstanding by subject</h2>')
     expect((await coordinator.get('/database-lock')).status).toBe(403)
 
-    const unconfirmed = await dm.post('/database-lock', { password: TEST_PASSWORD })
+    const reason = 'Last patient out; data review complete'
+    const unconfirmed = await dm.post('/database-lock', { password: TEST_PASSWORD, reason })
     expect(unconfirmed.status).toBe(422)
-    const wrong = await dm.post('/database-lock', { password: 'not the password', confirm: 'yes' })
+    expect(unconfirmed.text).toContain(`>${reason}</textarea>`)
+    const unexplained = await dm.post('/database-lock', { password: TEST_PASSWORD, confirm: 'yes', reason: ' ' })
+    expect(unexplained.status).toBe(422)
+    expect(unexplained.text).toContain('reason: a reason is required for this irreversible action')
+    const wrong = await dm.post('/database-lock', { password: 'not the password', confirm: 'yes', reason })
     expect(wrong.status).toBe(401)
     expect(wrong.text).toContain('The database was not locked')
     expect(check(await w.fx.services.study.summary(w.fx.actors.admin)).databaseLockedAt).toBeNull()
-    const locked = await dm.follow(await dm.post('/database-lock', { password: TEST_PASSWORD, confirm: 'yes' }))
+    const locked = await dm.follow(await dm.post('/database-lock', { password: TEST_PASSWORD, confirm: 'yes', reason }))
     const summary = check(await w.fx.services.study.summary(w.fx.actors.admin))
     expect(summary.databaseLockHash).toMatch(/^[0-9a-f]{64}$/)
     expect(locked.text).toContain(`Database locked. Snapshot hash ${summary.databaseLockHash ?? ''}.`)
     expect(textOf(locked.text, 'snapshot-hash')).toBe(summary.databaseLockHash)
+    expect(textOf(locked.text, 'lock-reason')).toBe(reason)
   })
 
   it('the statistician unblinds the study; the sponsor then sees the report by arm', async () => {
@@ -749,13 +755,25 @@ describe('database lock and end-of-study unblinding', () => {
     expect(blinded.text).toContain('Blinded: arms pooled')
     const statistician = await w.signIn(Role.Statistician)
     expect((await sponsor.get('/study-unblinding')).status).toBe(403)
-    const wrong = await statistician.post('/study-unblinding', { password: 'not the password', confirm: 'yes' })
+    const confirm = await statistician.get('/study-unblinding')
+    expect(textOf(confirm.text, 'lock-reason')).toBe('Last patient out; data review complete')
+    const reason = 'Database locked; analysis plan v2.0 final'
+    const unexplained = await statistician.post('/study-unblinding', { password: TEST_PASSWORD, confirm: 'yes' })
+    expect(unexplained.status).toBe(422)
+    expect(unexplained.text).toContain('reason: a reason is required for this irreversible action')
+    const wrong = await statistician.post('/study-unblinding', {
+      password: 'not the password',
+      confirm: 'yes',
+      reason,
+    })
     expect(wrong.text).toContain('The study was not unblinded')
-    const done = await statistician.post('/study-unblinding', { password: TEST_PASSWORD, confirm: 'yes' })
+    expect(wrong.text).toContain(`>${reason}</textarea>`)
+    const done = await statistician.post('/study-unblinding', { password: TEST_PASSWORD, confirm: 'yes', reason })
     expect(done.location).toBe('/report')
     expect((await statistician.follow(done)).text).toMatch(
       /<p class="flash" role="status">The study is unblinded \(2026-01-12 08:00 UTC\): the report is by arm\.<\/p>/,
     )
+    expect(textOf((await statistician.get('/study-unblinding')).text, 'unblinding-reason')).toBe(reason)
     const report = await sponsor.get('/report')
     expect(report.text).toContain('Unblinded: results by arm')
     expect(report.text).toContain('Results are shown by randomized arm.')

@@ -1,7 +1,8 @@
 /**
  * End-of-study unblinding (unblind.study, the independent statistician), possible only once the database is
- * locked: a warning, the statistician's password re-entered and an explicit confirmation. After it every role
- * allowed a report sees the report by arm, and the service notifies the roles the protocol names.
+ * locked: a warning, a reason (audited, shown with the unblinding), the statistician's password re-entered and an
+ * explicit confirmation. After it every role allowed a report sees the report by arm, and the service notifies the
+ * roles the protocol names.
  */
 import type { Context } from 'hono'
 import { Action, can, type Actor } from '../access/index.ts'
@@ -10,7 +11,7 @@ import type { StudySummary } from '../capture/index.ts'
 import type { Problem } from '../domain/index.ts'
 import { Layout } from './layout.tsx'
 import { ErrorPage } from './subject-parts.tsx'
-import { ErrorSummary, PasswordAndConfirm } from './ui.tsx'
+import { ErrorSummary, PasswordAndConfirm, ReasonField } from './ui.tsx'
 import type { Web, WebRouter } from './web-deps.ts'
 import {
   actorOf,
@@ -23,6 +24,7 @@ import {
   signedIn,
   statusOf,
   takeFlash,
+  text,
   unconfirmed,
 } from './web-kit.ts'
 
@@ -32,6 +34,8 @@ function UnblindingPage(props: {
   study: StudySummary
   problems: readonly Problem[]
   flash: string | null
+  /** The reason typed before a refused attempt, shown again. */
+  reason: string
 }) {
   const { study: s } = props
   const errors = byField(props.problems)
@@ -43,6 +47,9 @@ function UnblindingPage(props: {
           <p id="unblinding-status">
             The study was unblinded on {formatInstant(s.unblindedAt)}, after the database lock of{' '}
             {formatInstant(s.databaseLockedAt)}. Every role allowed a report now sees it by arm.
+          </p>
+          <p>
+            Reason: <span id="unblinding-reason">{s.unblindingReason ?? '—'}</span>
           </p>
           <p>
             <a href="/report">Open the report</a>
@@ -59,7 +66,8 @@ function UnblindingPage(props: {
         <div class="card confirm-danger narrow">
           <p id="unblinding-status">
             The database was locked on {formatInstant(s.databaseLockedAt)} (snapshot{' '}
-            <code class="hash">{s.databaseLockHash ?? '—'}</code>).
+            <code class="hash">{s.databaseLockHash ?? '—'}</code>; reason:{' '}
+            <span id="lock-reason">{s.databaseLockReason ?? '—'}</span>).
           </p>
           <p class="warning">
             Unblinding reveals every subject's allocation to every role: the sponsor, the site teams and the data
@@ -67,6 +75,12 @@ function UnblindingPage(props: {
           </p>
           <ErrorSummary problems={props.problems} title="The study was not unblinded" />
           <form method="post" action="/study-unblinding" novalidate>
+            <ReasonField
+              errors={errors}
+              label="Reason for the unblinding"
+              hint="Recorded in the audit trail and shown with the unblinding, e.g. database locked and the analysis plan final."
+              value={props.reason}
+            />
             <PasswordAndConfirm
               errors={errors}
               confirm="I confirm that the analysis plan is final and that the study is to be unblinded."
@@ -86,7 +100,12 @@ function UnblindingPage(props: {
 export function registerStudyUnblindingPage(router: WebRouter, web: Web): void {
   const { services } = web.deps
 
-  async function show(c: Context<AppEnv>, problems: readonly Problem[], flash: string | null): Promise<Response> {
+  async function show(
+    c: Context<AppEnv>,
+    problems: readonly Problem[],
+    flash: string | null,
+    reason = '',
+  ): Promise<Response> {
     const actor = actorOf(c)
     if (!can(actor, Action.UnblindStudy)) return page(c, <ErrorPage web={web} actor={actor} status={403} />, 403)
     const study = await services.study.summary(actor)
@@ -94,7 +113,7 @@ export function registerStudyUnblindingPage(router: WebRouter, web: Web): void {
       return page(c, <ErrorPage web={web} actor={actor} problems={study.problems} />, statusOf(study.problems))
     return page(
       c,
-      <UnblindingPage web={web} actor={actor} study={study.value} problems={problems} flash={flash} />,
+      <UnblindingPage web={web} actor={actor} study={study.value} problems={problems} flash={flash} reason={reason} />,
       problems.length > 0 ? statusOf(problems) : 200,
     )
   }
@@ -103,10 +122,11 @@ export function registerStudyUnblindingPage(router: WebRouter, web: Web): void {
 
   router.post('/study-unblinding', signedIn, async (c) => {
     const body = await formBody(c)
+    const reason = text(body, 'reason')
     const problems = unconfirmed(body, 'tick the confirmation to unblind the study')
-    if (problems.length > 0) return show(c, problems, null)
-    const r = await services.unblinding.endOfStudy(actorOf(c), { password: passwordOf(body) })
-    if (!r.ok) return show(c, r.problems, null)
+    if (problems.length > 0) return show(c, problems, null, reason)
+    const r = await services.unblinding.endOfStudy(actorOf(c), { password: passwordOf(body), reason })
+    if (!r.ok) return show(c, r.problems, null, reason)
     return done(c, '/report', `The study is unblinded (${formatInstant(r.value.unblindedAt)}): the report is by arm.`)
   })
 }

@@ -79,6 +79,34 @@ export function Pager(props: {
  * The closing fields of a consequential step: the user's password re-entered (21 CFR 11.200: each signing by a
  * password the signer enters) and an explicit confirmation, each with its message.
  */
+/** The required reason of an irreversible study action (kept in its audit record and shown with it). */
+export function ReasonField(props: {
+  readonly errors: ReadonlyMap<string, readonly string[]>
+  readonly label: string
+  readonly hint: string
+  readonly value: string
+}) {
+  const { errors } = props
+  return (
+    <div class={`field${errors.has('reason') ? ' field-invalid' : ''}`}>
+      <label for={fieldId('reason')}>{props.label}</label>
+      <span class="hint" id={`${fieldId('reason')}-hint`}>
+        {props.hint}
+      </span>
+      <textarea
+        id={fieldId('reason')}
+        name="reason"
+        rows={3}
+        aria-invalid={errors.has('reason') ? 'true' : undefined}
+        aria-describedby={`${fieldId('reason')}-hint ${messageId('reason')}`}
+      >
+        {props.value}
+      </textarea>
+      <FieldMessage path="reason" messages={errors.get('reason')} />
+    </div>
+  )
+}
+
 export function PasswordAndConfirm(props: {
   readonly errors: ReadonlyMap<string, readonly string[]>
   readonly confirm: string

@@ -142,8 +142,18 @@ describeEachDialect('api: exports and the live report', ({ store }) => {
     const sponsor = await f.signIn(Role.Sponsor)
     const blind = await sponsor.get<{ provenance: { blinded: boolean } }>('/api/report/results.json')
     expect(blind.body.provenance.blinded).toBe(true)
-    check(await f.fx.services.review.lockDatabase(f.fx.actors['data-manager'], { password: TEST_PASSWORD }))
-    check(await f.fx.services.unblinding.endOfStudy(f.fx.actors[Role.Statistician], { password: TEST_PASSWORD }))
+    check(
+      await f.fx.services.review.lockDatabase(f.fx.actors['data-manager'], {
+        password: TEST_PASSWORD,
+        reason: 'final analysis',
+      }),
+    )
+    check(
+      await f.fx.services.unblinding.endOfStudy(f.fx.actors[Role.Statistician], {
+        password: TEST_PASSWORD,
+        reason: 'SAP final',
+      }),
+    )
     const open = await sponsor.get<{ provenance: { blinded: boolean; snapshotHash: string | null } }>(
       '/api/report/results.json',
     )

@@ -436,7 +436,11 @@ export function scenarios(w: World): Record<string, Prepare> {
     }),
     // Locking the database would end the suite: the permitted role gets as far as the password check.
     'POST /api/study/lock': () =>
-      Promise.resolve({ path: '/api/study/lock', body: { password: 'not my password' }, expect: 401 }),
+      Promise.resolve({
+        path: '/api/study/lock',
+        body: { reason: 'final analysis', password: 'not my password' },
+        expect: 401,
+      }),
 
     'POST /api/queries': async () => ({
       path: '/api/queries',
@@ -541,7 +545,11 @@ export function scenarios(w: World): Record<string, Prepare> {
     }),
     // End-of-study unblinding waits for database lock: the permitted role passes the password check, then 409.
     'POST /api/study/unblind': () =>
-      Promise.resolve({ path: '/api/study/unblind', body: { password: TEST_PASSWORD }, expect: 409 }),
+      Promise.resolve({
+        path: '/api/study/unblind',
+        body: { reason: 'SAP final', password: TEST_PASSWORD },
+        expect: 409,
+      }),
 
     'GET /api/audit': () => Promise.resolve({ path: '/api/audit?limit=5' }),
     'GET /api/audit/verify': () => Promise.resolve({ path: '/api/audit/verify' }),

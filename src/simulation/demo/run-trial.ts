@@ -232,14 +232,20 @@ async function lockAndUnblind(
   }
   pass(world, 30)
   const lock = must(
-    await services.review.lockDatabase(team.dataManager, { password: team.password(team.dataManager) }),
+    await services.review.lockDatabase(team.dataManager, {
+      password: team.password(team.dataManager),
+      reason: 'Last patient out: data entry, cleaning and review complete',
+    }),
     'database lock',
   )
   pass(world, 20)
   const blindedExtract = must(await services.extractStudy(team.dataManager), 'blinded extraction')
   moveTo(world, day + 3, 600)
   must(
-    await services.unblinding.endOfStudy(team.statistician, { password: team.password(team.statistician) }),
+    await services.unblinding.endOfStudy(team.statistician, {
+      password: team.password(team.statistician),
+      reason: 'Database locked and the statistical analysis plan final',
+    }),
     'end-of-study unblinding',
   )
   pass(world, 15)
