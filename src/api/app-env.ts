@@ -26,7 +26,7 @@ export interface ApiDeps {
   readonly clock: Clock
   readonly log: Logger
   readonly sessions: SessionSettings
-  /** Personal API tokens (default: in memory). */
+  /** Personal API tokens (default: `services.tokens`, in the database and audited). */
   readonly tokens?: ApiTokenStore
   readonly throttle?: LoginThrottleOptions
   /** Largest accepted request body, in bytes (default 256 kB). */

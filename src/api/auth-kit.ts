@@ -2,9 +2,9 @@ import { createHash, randomBytes as cryptoRandomBytes } from 'node:crypto'
 import type { Context, MiddlewareHandler } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import type { Actor } from '../access/index.ts'
-import type { Services } from '../capture/index.ts'
-import { fail, ok, ProblemCode, type Clock, type Result, type SiteId } from '../domain/index.ts'
-import { inMemoryTokenStore, type ApiTokenRecord, type ApiTokenStore } from './api-tokens.ts'
+import type { ApiTokenView, Services } from '../capture/index.ts'
+import { fail, ok, ProblemCode, type Clock, type Result } from '../domain/index.ts'
+import type { ApiTokenStore } from './api-tokens.ts'
 import type { AppEnv, SessionSettings } from './app-env.ts'
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.ts'
 import { SessionCache } from './session-cache.ts'
@@ -25,7 +25,7 @@ export interface SessionInfo {
 export interface IssuedToken {
   /** The secret, shown once: only its hash is kept. */
   readonly token: string
-  readonly record: ApiTokenRecord
+  readonly record: ApiTokenView
 }
 
 /**
@@ -34,7 +34,8 @@ export interface IssuedToken {
  * - sessions are server-side rows (capture's AuthService) keyed by the SHA-256 of a 32-byte random id kept
  *   in an HttpOnly, SameSite=Strict cookie; idle timeout slides with activity, capped by the absolute timeout;
  * - sign-in is throttled per username and per client address (429 with Retry-After), every failure audited;
- * - personal API tokens are bearer secrets (SHA-256 stored) acting as their owner, narrowed to some sites.
+ * - personal API tokens are bearer secrets acting as their owner, narrowed to some sites; `services.tokens` keeps
+ *   only their SHA-256 in the database and audits their creation and revocation.
  */
 export interface AuthKit {
   readonly cookieName: string
@@ -59,14 +60,15 @@ export interface AuthKit {
     actor: Actor,
     input: { label: string; sites?: readonly string[] | 'all' | undefined; days: number },
   ): Promise<Result<IssuedToken>>
-  listTokens(actor: Actor): Promise<readonly ApiTokenRecord[]>
-  revokeToken(actor: Actor, id: string): Promise<Result<true>>
+  listTokens(actor: Actor): Promise<readonly ApiTokenView[]>
+  revokeToken(actor: Actor, id: string): Promise<Result<ApiTokenView>>
 }
 
 export interface AuthKitDeps {
   readonly services: Services
   readonly clock: Clock
   readonly sessions: SessionSettings
+  /** Default: `services.tokens` (the database, audited). */
   readonly tokens?: ApiTokenStore | undefined
   readonly throttle?: LoginThrottleOptions | undefined
   readonly randomBytes?: ((n: number) => Buffer) | undefined
@@ -104,7 +106,7 @@ export function clientAddress(c: Context): string {
 export function createAuthKit(deps: AuthKitDeps): AuthKit {
   const { services, clock } = deps
   const settings = deps.sessions
-  const tokens = deps.tokens ?? inMemoryTokenStore()
+  const tokens = deps.tokens ?? services.tokens
   const throttle = new LoginThrottle(deps.throttle)
   const random = deps.randomBytes ?? cryptoRandomBytes
   const cookieName = settings.secureCookies ? '__Host-sid' : 'sid'
@@ -160,11 +162,8 @@ export function createAuthKit(deps: AuthKitDeps): AuthKit {
   }
 
   async function fromToken(header: string): Promise<{ actor: Actor } | undefined> {
-    const record = await tokens.findByHash(sha256(header.slice('bearer '.length).trim()))
-    if (!record || record.revokedAt !== null || record.expiresAt <= clock.now()) return undefined
-    const account = await services.auth.findAccount(record.username)
-    if (!account?.active || account.actor.userId !== record.userId) return undefined
-    return { actor: { ...account.actor, sites: narrow(account.actor.sites, record.sites) } }
+    const actor = await tokens.authenticate(sha256(header.slice('bearer '.length).trim()))
+    return actor && { actor }
   }
 
   const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -294,50 +293,14 @@ export function createAuthKit(deps: AuthKitDeps): AuthKit {
     sessionInfo: (c) => infos.get(c.req.raw),
 
     async issueToken(actor, input) {
-      const sites = input.sites ?? actor.sites
-      if (sites !== 'all' && actor.sites !== 'all') {
-        const outside = sites.findIndex((s) => !actor.sites.includes(s as SiteId))
-        if (outside >= 0) {
-          return fail({
-            code: ProblemCode.Invalid,
-            path: `sites[${outside}]`,
-            message: 'a token cannot reach beyond your own sites',
-          })
-        }
-      }
-      if (sites === 'all' && actor.sites !== 'all') {
-        return fail({ code: ProblemCode.Invalid, path: 'sites', message: 'a token cannot reach beyond your own sites' })
-      }
       const secret = `td_${random(32).toString('base64url')}`
-      const at = clock.now()
-      const record: ApiTokenRecord = {
-        id: random(8).toString('hex'),
-        hash: sha256(secret),
-        userId: actor.userId,
-        username: actor.username,
-        label: input.label,
-        sites: sites === 'all' ? 'all' : (sites as readonly SiteId[]),
-        createdAt: at,
-        expiresAt: new Date(new Date(at).getTime() + input.days * 86_400_000).toISOString(),
-        revokedAt: null,
-      }
-      await tokens.insert(record)
-      return ok({ token: secret, record })
+      const created = await tokens.create(actor, { ...input, hash: sha256(secret) })
+      return created.ok ? ok({ token: secret, record: created.value }) : created
     },
 
-    listTokens: (actor) => tokens.listForUser(actor.userId),
+    listTokens: (actor) => tokens.list(actor),
 
-    async revokeToken(actor, id) {
-      const revoked = await tokens.revoke(actor.userId, id, clock.now())
-      return revoked ? ok(true) : fail({ code: ProblemCode.NotFound, path: 'tokenId', message: 'not found' })
-    },
+    revokeToken: (actor, id) => tokens.revoke(actor, id),
   }
   return kit
-}
-
-/** A token's sites narrowed to its owner's current ones (an owner who lost a site loses it on the token too). */
-function narrow(owner: readonly SiteId[] | 'all', token: readonly SiteId[] | 'all'): readonly SiteId[] | 'all' {
-  if (token === 'all') return owner
-  if (owner === 'all') return token
-  return token.filter((s) => owner.includes(s))
 }

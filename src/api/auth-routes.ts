@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi'
+import type { ApiTokenView } from '../capture/index.ts'
 import { ok } from '../domain/index.ts'
-import type { ApiTokenRecord } from './api-tokens.ts'
 import type { RouteRegistrar } from './route-kit.ts'
 import { Done, Empty, SessionInfoSchema, Sites } from './schemas.ts'
 
@@ -139,7 +139,7 @@ export function registerAuthRoutes(r: RouteRegistrar): void {
   )
 }
 
-function tokenView(t: ApiTokenRecord) {
+function tokenView(t: ApiTokenView) {
   return {
     id: t.id,
     label: t.label,

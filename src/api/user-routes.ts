@@ -14,7 +14,7 @@ const CreateUser = z.strictObject({
   password: z.string().min(12, 'must be at least 12 characters').max(256),
 })
 
-/** Account administration (user.manage): create, list, deactivate, reset a password. */
+/** Account administration (user.manage): create, list, deactivate, reactivate, reset a password. */
 export function registerUserRoutes(r: RouteRegistrar): void {
   const { users } = r.deps.services
   r.add(
@@ -50,12 +50,25 @@ export function registerUserRoutes(r: RouteRegistrar): void {
       path: '/api/users/{userId}/deactivate',
       access: Action.UserManage,
       tag: 'users',
-      summary: 'Deactivate an account (its sessions end; nothing is deleted)',
+      summary: 'Deactivate an account (its sessions end, its API tokens are revoked; nothing is deleted)',
       params: UserParams,
       body: z.strictObject({ reason: Reason }),
       response: UserViewSchema,
     },
     ({ actor, params, body }) => users.deactivate(actor, params.userId, body),
+  )
+  r.add(
+    {
+      method: 'post',
+      path: '/api/users/{userId}/reactivate',
+      access: Action.UserManage,
+      tag: 'users',
+      summary: 'Reactivate a deactivated account (it signs in again with its password; revoked tokens stay revoked)',
+      params: UserParams,
+      body: z.strictObject({ reason: Reason }),
+      response: UserViewSchema,
+    },
+    ({ actor, params, body }) => users.reactivate(actor, params.userId, body),
   )
   r.add(
     {

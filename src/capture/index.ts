@@ -16,6 +16,7 @@ export {
   type SessionView,
   type CreateUserInput,
 } from './user-service.ts'
+export type { TokenService, ApiTokenView, NewTokenInput } from './token-service.ts'
 export type {
   SubjectService,
   ScreenInput,

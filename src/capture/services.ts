@@ -11,6 +11,7 @@ import { reviewService, type ReviewService } from './review-service.ts'
 import { studyService, type StudyService } from './study-service.ts'
 import { subjectService, type SubjectService } from './subject-service.ts'
 import { supplyService, type SupplyService } from './supply-service.ts'
+import { tokenService, type TokenService } from './token-service.ts'
 import { unblindingService, type UnblindingService } from './unblinding-service.ts'
 import { authService, userService, type AuthService, type UserService } from './user-service.ts'
 import { visitService, type VisitService } from './visit-service.ts'
@@ -20,6 +21,8 @@ export interface Services {
   readonly study: StudyService
   readonly users: UserService
   readonly auth: AuthService
+  /** Personal API tokens (database, audited). */
+  readonly tokens: TokenService
   readonly subjects: SubjectService
   readonly supply: SupplyService
   readonly visits: VisitService
@@ -54,6 +57,7 @@ function servicesOver(ctx: Ctx, catalogue: FormCatalogue): Services {
     study: studyService(ctx),
     users: userService(ctx),
     auth: authService(ctx),
+    tokens: tokenService(ctx),
     subjects: subjectService(ctx),
     supply: supplyService(ctx, catalogue),
     visits: visitService(ctx),

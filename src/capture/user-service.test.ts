@@ -105,4 +105,31 @@ describeEachDialect('users, logins and sessions', ({ store }) => {
     expect(login.ok).toBe(false)
     expect(await auth.verifyPassword(fx.actors.monitor, TEST_PASSWORD)).toBe(false)
   })
+
+  it('reactivates a deactivated account (admin only, with a reason, audited); refuses an active one', async () => {
+    const { auth, users, reads } = fx.services
+    const { admin, monitor, investigator } = fx.actors
+    const notAdmin = await users.reactivate(investigator, monitor.userId, { reason: 'back' })
+    expect(notAdmin.ok ? null : notAdmin.problems[0]?.code).toBe('forbidden')
+    const noReason = await users.reactivate(admin, monitor.userId, { reason: ' ' })
+    expect(noReason.ok ? null : noReason.problems[0]).toMatchObject({ path: 'reason', message: 'a reason is required' })
+    const unknown = await users.reactivate(admin, 'no-such-user', { reason: 'back' })
+    expect(unknown.ok ? null : unknown.problems[0]).toMatchObject({ code: 'not_found', path: 'userId' })
+    fx.clock.advance(60_000)
+    const back = check(await users.reactivate(admin, monitor.userId, { reason: 'back on the study' }))
+    expect(back).toMatchObject({ username: 'monitor', active: true, deactivatedAt: null })
+    expect(check(await auth.checkCredentials({ username: 'monitor', password: TEST_PASSWORD }))).toEqual(monitor)
+    const again = await users.reactivate(admin, monitor.userId, { reason: 'twice' })
+    expect(again.ok ? null : again.problems[0]).toEqual({
+      code: 'conflict',
+      path: 'userId',
+      message: 'the account is already active',
+    })
+    const trail = check(await reads.auditTrail(admin, { entityId: monitor.userId }))
+    const changes = trail.items.filter((i) => i.kind.startsWith('user.'))
+    expect(changes.slice(0, 2).map((i) => [i.kind, i.username, i.reason, i.changes])).toEqual([
+      ['user.reactivated', 'admin', 'back on the study', [{ field: 'active', old: false, new: true }]],
+      ['user.deactivated', 'admin', 'left the study', [{ field: 'active', old: true, new: false }]],
+    ])
+  })
 })

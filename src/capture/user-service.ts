@@ -19,6 +19,7 @@ import {
   type UserTable,
 } from '../store/index.ts'
 import { audit, parse, type Ctx } from './context.ts'
+import { revokeUserTokens } from './token-service.ts'
 
 /** A user account as shown to administrators (never the password hash). */
 export interface UserView {
@@ -70,8 +71,10 @@ const Reason = z.strictObject({ reason: z.string().trim().min(1, 'a reason is re
 export interface UserService {
   /** Creates an account (user.manage). The password is hashed with the platform's hasher; never audited. */
   create(actor: Actor, input: CreateUserInput): Promise<Result<UserView>>
-  /** Deactivates an account and revokes its sessions; the row stays (nothing is deleted). */
+  /** Deactivates an account and revokes its sessions and API tokens; the row stays (nothing is deleted). */
   deactivate(actor: Actor, userId: string, input: { reason: string }): Promise<Result<UserView>>
+  /** Reactivates a deactivated account (user.manage, with a reason); it signs in again with its password. */
+  reactivate(actor: Actor, userId: string, input: { reason: string }): Promise<Result<UserView>>
   /** Sets a new password (administrator reset, or the user themself) and revokes open sessions. */
   setPassword(actor: Actor, userId: string, input: { password: string; reason: string }): Promise<Result<UserView>>
   list(actor: Actor): Promise<Result<readonly UserView[]>>
@@ -110,6 +113,48 @@ export interface AuthService {
 const UNKNOWN_ACTOR = (username: string): AuditActor => ({ userId: 'anonymous' as UserId, username, role: 'anonymous' })
 
 export function userService(ctx: Ctx): UserService {
+  /**
+   * Deactivation (sessions and API tokens revoked with it) or reactivation (the user signs in again with their
+   * password; revoked sessions and tokens stay revoked). Either is refused when the account is already so.
+   */
+  async function setActive(
+    actor: Actor,
+    userId: string,
+    input: { reason: string },
+    active: boolean,
+  ): Promise<Result<UserView>> {
+    const allowed = authorize(actor, Action.UserManage)
+    if (!allowed.ok) return allowed
+    const parsed = parse(Reason, input)
+    if (!parsed.ok) return parsed
+    const { reason } = parsed.value
+    const at = ctx.clock.now()
+    return ctx.store.write(async (tx) => {
+      const row = await findUser(tx, userId)
+      if (!row) return fail({ code: ProblemCode.NotFound, path: 'userId', message: 'not found' })
+      if ((row.active === 1) === active)
+        return fail({
+          code: ProblemCode.Conflict,
+          path: 'userId',
+          message: `the account is already ${active ? 'active' : 'inactive'}`,
+        })
+      const patch = { active: active ? 1 : 0, deactivated_at: active ? null : at } as const
+      await updateUser(tx, userId, patch)
+      if (!active) await revokeUserSessions(tx, userId, at)
+      await audit(ctx, tx, actor, at, [
+        {
+          kind: active ? AuditKind.UserReactivated : AuditKind.UserDeactivated,
+          entityType: 'user',
+          entityId: userId,
+          changes: [{ field: 'active', old: !active, new: active }],
+          reason,
+        },
+      ])
+      if (!active) await revokeUserTokens(ctx, tx, actor, userId, at, reason)
+      return ok(userView({ ...row, ...patch }))
+    })
+  }
+
   return {
     async create(actor, input) {
       const allowed = authorize(actor, Action.UserManage)
@@ -162,31 +207,9 @@ export function userService(ctx: Ctx): UserService {
       })
     },
 
-    async deactivate(actor, userId, input) {
-      const allowed = authorize(actor, Action.UserManage)
-      if (!allowed.ok) return allowed
-      const parsed = parse(Reason, input)
-      if (!parsed.ok) return parsed
-      const at = ctx.clock.now()
-      return ctx.store.write(async (tx) => {
-        const row = await findUser(tx, userId)
-        if (!row) return fail({ code: ProblemCode.NotFound, path: 'userId', message: 'not found' })
-        if (row.active === 0)
-          return fail({ code: ProblemCode.Conflict, path: 'userId', message: 'the account is already inactive' })
-        await updateUser(tx, userId, { active: 0, deactivated_at: at })
-        await revokeUserSessions(tx, userId, at)
-        await audit(ctx, tx, actor, at, [
-          {
-            kind: AuditKind.UserDeactivated,
-            entityType: 'user',
-            entityId: userId,
-            changes: [{ field: 'active', old: true, new: false }],
-            reason: parsed.value.reason,
-          },
-        ])
-        return ok(userView({ ...row, active: 0, deactivated_at: at }))
-      })
-    },
+    deactivate: (actor, userId, input) => setActive(actor, userId, input, false),
+
+    reactivate: (actor, userId, input) => setActive(actor, userId, input, true),
 
     async setPassword(actor, userId, input) {
       const self = actor.userId === userId

@@ -15,8 +15,8 @@
  *   chain linear).
  * - Allocation detail is sealed at rest (`createSealer`): arms, slots, doses and preparation content are
  *   AES-256-GCM ciphertext bound to their row; subjects in slot rows are keyed tokens; lists and seeds are sealed.
- * - Repositories per aggregate (study, users and sessions, subjects, forms and queries, supply, safety, audit)
- *   take a `Conn`: the store or an open transaction. `DbSlotStore` implements the randomization module's
+ * - Repositories per aggregate (study, users, sessions and API tokens, subjects, forms and queries, supply, safety,
+ *   audit) take a `Conn`: the store or an open transaction. `DbSlotStore` implements the randomization module's
  *   `SlotStore` contract inside the caller's transaction.
  */
 export * from './schema.ts'
@@ -32,6 +32,7 @@ export { DbSlotStore, type DbSlotStoreOptions } from './slot-store.ts'
 export * from './sealed-payloads.ts'
 export * from './study-repo.ts'
 export * from './user-repo.ts'
+export * from './token-repo.ts'
 export * from './subject-repo.ts'
 export * from './form-repo.ts'
 export * from './supply-repo.ts'

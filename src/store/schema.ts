@@ -80,6 +80,19 @@ export interface SessionTable {
   user_agent: string | null
 }
 
+/** Personal API tokens: only the SHA-256 (hex) of the secret is stored. */
+export interface ApiTokenTable {
+  id: string
+  hash: string
+  user_id: string
+  label: string
+  /** JSON: `"all"` or a list of site ids (never wider than the owner's). */
+  sites: string
+  created_at: string
+  expires_at: string
+  revoked_at: string | null
+}
+
 export interface SubjectTable {
   id: string
   site_id: string
@@ -410,6 +423,7 @@ export interface DB {
   site: SiteTable
   app_user: UserTable
   user_session: SessionTable
+  api_token: ApiTokenTable
   subject: SubjectTable
   randomization_list: RandomizationListTable
   randomization_counter: RandomizationCounterTable

@@ -569,7 +569,7 @@ describe('administration', () => {
     expect(audit.items[0]?.changes).toContainEqual({ field: 'username', old: null, new: 'j.doe' })
   })
 
-  it('resets a password (shown once, the old one stops working) and deactivates an account', async () => {
+  it('resets a password (shown once, the old one stops working), deactivates and reactivates an account', async () => {
     const admin = await w.signIn(Role.Admin)
     const created = await admin.post('/admin/users', {
       username: 'temp.user',
@@ -592,9 +592,27 @@ describe('administration', () => {
     expect((await login(first)).status).not.toBe(303)
     expect((await login(second)).status).toBe(303)
     const off = await admin.follow(await admin.post(`/admin/users/${userId}/deactivate`, { reason: 'Left the study' }))
-    expect(off.text).toContain('Account temp.user deactivated; its sessions are closed.')
+    expect(off.text).toContain('Account temp.user deactivated; its sessions and API tokens are revoked.')
     expect(off.text).toMatch(/<tr id="user-temp\.user">[\s\S]*?inactive since 2026-01-12 08:00 UTC/)
     expect((await login(second)).status).not.toBe(303)
+    // A deactivated account offers reactivation (with a reason) instead of reset and deactivation.
+    const row = off.text.slice(off.text.indexOf('<tr id="user-temp.user">')).split('</tr>')[0] ?? ''
+    expect(row).toContain(`action="/admin/users/${userId}/reactivate"`)
+    expect(row).toContain('Reactivate temp.user')
+    expect(row).not.toContain(`/admin/users/${userId}/password`)
+    expect(row).not.toContain(`/admin/users/${userId}/deactivate`)
+    const reasonless = await admin.follow(await admin.post(`/admin/users/${userId}/reactivate`, { reason: '' }))
+    expect(reasonless.text).toContain('Not reactivated: a reason is required')
+    const on = await admin.follow(
+      await admin.post(`/admin/users/${userId}/reactivate`, { reason: 'Back on the study' }),
+    )
+    expect(on.text).toContain('Account temp.user reactivated; it signs in with its password.')
+    expect(on.text).toMatch(/<tr id="user-temp\.user">[\s\S]*?<span class="badge st-done">active<\/span>/)
+    expect((await login(second)).status).toBe(303)
+    const again = await admin.follow(await admin.post(`/admin/users/${userId}/reactivate`, { reason: 'Twice' }))
+    expect(again.text).toContain('Not reactivated: the account is already active')
+    const audit = check(await w.fx.services.reads.auditTrail(w.fx.actors.admin, { kind: 'user.reactivated', limit: 1 }))
+    expect([audit.items[0]?.entityId, audit.items[0]?.reason]).toEqual([userId, 'Back on the study'])
   })
 
   it('shows the study set-up: protocol hash, sites, live randomization with its fingerprints and never the list', async () => {

@@ -1,7 +1,7 @@
 /**
  * User administration (user.manage, the administrator): the accounts with role, sites, state and last sign-in; a
- * new account with its role and sites; deactivation and password reset, each with the reason the audit trail
- * records. Every change goes through the user service. A new or reset password is drawn here from the injected
+ * new account with its role and sites; deactivation, reactivation and password reset, each with the reason the
+ * audit trail records. Every change goes through the user service. A new or reset password is drawn here from the injected
  * random source and shown once, on the answer to the post (never in a cookie or a URL): the administrator hands it
  * over, and the user changes it on their password page.
  */
@@ -72,6 +72,31 @@ function IssuedPassword(props: { issued: Issued }) {
   )
 }
 
+/** A row's action: a folded form posting the reason the audit trail records to `/admin/users/{id}/{path}`. */
+function RowAction(props: {
+  user: UserView
+  path: 'password' | 'deactivate' | 'reactivate'
+  /** Prefix of the reason field's id (default: the path). */
+  id?: string
+  summary: string
+  button: string
+  danger?: boolean
+}) {
+  const fieldId = `${props.id ?? props.path}-reason-${props.user.id}`
+  return (
+    <details class="row-action">
+      <summary>{props.summary}</summary>
+      <form method="post" action={`/admin/users/${props.user.id}/${props.path}`}>
+        <label for={fieldId}>Reason</label>
+        <input type="text" id={fieldId} name="reason" class="w-medium" />
+        <button type="submit" class={props.danger ? 'button-small button-danger' : 'button-small'}>
+          {props.button}
+        </button>
+      </form>
+    </details>
+  )
+}
+
 function UserRow(props: { user: UserView; self: boolean }) {
   const { user: u } = props
   return (
@@ -92,30 +117,12 @@ function UserRow(props: { user: UserView; self: boolean }) {
       <td>{u.lastLoginAt ? formatInstant(u.lastLoginAt) : 'never'}</td>
       <td>
         {u.active && (
-          <details class="row-action">
-            <summary>Reset password</summary>
-            <form method="post" action={`/admin/users/${u.id}/password`}>
-              <label for={`reset-reason-${u.id}`}>Reason</label>
-              <input type="text" id={`reset-reason-${u.id}`} name="reason" class="w-medium" />
-              <button type="submit" class="button-small">
-                Make a new password
-              </button>
-            </form>
-          </details>
+          <RowAction user={u} path="password" id="reset" summary="Reset password" button="Make a new password" />
         )}
         {u.active && !props.self && (
-          <details class="row-action">
-            <summary>Deactivate</summary>
-            <form method="post" action={`/admin/users/${u.id}/deactivate`}>
-              <label for={`deactivate-reason-${u.id}`}>Reason</label>
-              <input type="text" id={`deactivate-reason-${u.id}`} name="reason" class="w-medium" />
-              <button type="submit" class="button-small button-danger">
-                Deactivate {u.username}
-              </button>
-            </form>
-          </details>
+          <RowAction user={u} path="deactivate" summary="Deactivate" button={`Deactivate ${u.username}`} danger />
         )}
-        {!u.active && <span class="muted">Kept for the audit trail</span>}
+        {!u.active && <RowAction user={u} path="reactivate" summary="Reactivate" button={`Reactivate ${u.username}`} />}
       </td>
     </tr>
   )
@@ -287,17 +294,22 @@ export function registerUserAdminPages(router: WebRouter, web: Web): void {
     return show(c, { issued: { username: r.value.username, password, what: 'reset' } })
   })
 
-  router.post('/admin/users/:id/deactivate', signedIn, async (c) => {
-    const body = await formBody(c)
-    const r = await users.deactivate(actorOf(c), c.req.param('id'), { reason: text(body, 'reason') })
-    return done(
-      c,
-      '/admin/users',
-      r.ok
-        ? `Account ${r.value.username} deactivated; its sessions are closed.`
-        : `Not deactivated: ${r.problems.map((p) => p.message).join('; ')}`,
-    )
-  })
+  // Deactivation and reactivation: a reason, then back to the list with what happened.
+  const changes = [
+    { path: 'deactivate', what: 'deactivated; its sessions and API tokens are revoked' },
+    { path: 'reactivate', what: 'reactivated; it signs in with its password' },
+  ] as const
+  for (const { path, what } of changes) {
+    router.post(`/admin/users/:id/${path}`, signedIn, async (c) => {
+      const body = await formBody(c)
+      const r = await users[path](actorOf(c), c.req.param('id'), { reason: text(body, 'reason') })
+      return done(
+        c,
+        '/admin/users',
+        r.ok ? `Account ${r.value.username} ${what}.` : `Not ${path}d: ${r.problems.map((p) => p.message).join('; ')}`,
+      )
+    })
+  }
 }
 
 /** `sites[2]` → `sites`: the service names the offending entry; the page has one message for the list. */

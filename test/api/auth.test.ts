@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { SYSTEM_ACTOR } from '../../src/access/index.ts'
+import { createApp, type App } from '../../src/api/index.ts'
 import { TEST_PASSWORD, check, describeEachDialect } from '../support/index.ts'
-import { createApiFixture, type ApiClient, type ApiError, type ApiFixture } from './api-fixture.ts'
+import { ApiClient, createApiFixture, type ApiError, type ApiFixture } from './api-fixture.ts'
 
 interface Session {
   user: { username: string; role: string; sites: string[] | 'all' }
@@ -147,6 +149,91 @@ describeEachDialect('api: sign-in, sessions, tokens', ({ store }) => {
     expect((await bot.get('/api/study')).status).toBe(401)
   })
 })
+
+describeEachDialect(
+  'api: tokens kept in the database, audited, ended by revocation, expiry or deactivation',
+  ({ store }) => {
+    let f: ApiFixture
+    const secrets: Record<string, string> = {}
+    const ids: Record<string, string> = {}
+
+    /** A bearer client for `secret` on `app`. */
+    const bearer = (app: App, secret: string): ApiClient => Object.assign(new ApiClient(app), { bearer: secret })
+
+    it('keeps working after a restart (a new app on the same database); revoked or expired tokens get 401', async () => {
+      f = await createApiFixture(store())
+      const owner = await f.signIn('monitor')
+      for (const [label, days] of [
+        ['short', 1],
+        ['kept', 90],
+        ['revoked', 90],
+      ] as const) {
+        const issued = await owner.post<{ token: string; info: { id: string } }>('/api/auth/tokens', { label, days })
+        expect(issued.status).toBe(201)
+        secrets[label] = issued.body.token
+        ids[label] = issued.body.info.id
+      }
+      const restarted = createApp({ ...f.deps })
+      for (const label of ['short', 'kept', 'revoked']) {
+        const me = await bearer(restarted, secrets[label] ?? '').get<Session>('/api/auth/me')
+        expect([me.status, me.body.via, me.body.user.username], label).toEqual([200, 'token', 'monitor'])
+      }
+      const ownerAgain = Object.assign(new ApiClient(restarted), { cookie: owner.cookie })
+      expect((await ownerAgain.post(`/api/auth/tokens/${ids['revoked']}/revoke`)).status).toBe(200)
+      const twice = await ownerAgain.post<ApiError>(`/api/auth/tokens/${ids['revoked']}/revoke`)
+      expect([twice.status, twice.body.error.code]).toEqual([409, 'conflict'])
+      expect((await bearer(restarted, secrets['revoked'] ?? '').get('/api/study')).status).toBe(401)
+      f.fx.clock.advance(86_400_000)
+      expect((await bearer(restarted, secrets['short'] ?? '').get('/api/study')).status).toBe(401)
+      expect((await bearer(f.app, secrets['kept'] ?? '').get('/api/study')).status).toBe(200)
+      const listed = await bearer(f.app, secrets['kept'] ?? '').get<{ items: { label: string; revokedAt: unknown }[] }>(
+        '/api/auth/tokens',
+      )
+      expect(listed.body.items.map((t) => [t.label, t.revokedAt !== null])).toEqual([
+        ['revoked', true],
+        ['kept', false],
+        ['short', false],
+      ])
+    })
+
+    it('audits creation and revocation without the secret or its hash', async () => {
+      const rows = await f.deps.store.db
+        .selectFrom('audit_log')
+        .selectAll()
+        .where('entity_type', '=', 'api_token')
+        .orderBy('seq')
+        .execute()
+      expect(rows.map((r) => [r.kind, r.username, r.entity_id])).toEqual([
+        ['auth.token_created', 'monitor', ids['short']],
+        ['auth.token_created', 'monitor', ids['kept']],
+        ['auth.token_created', 'monitor', ids['revoked']],
+        ['auth.token_revoked', 'monitor', ids['revoked']],
+      ])
+      const everything = JSON.stringify(await f.deps.store.db.selectFrom('audit_log').selectAll().execute())
+      for (const secret of Object.values(secrets)) {
+        expect(everything).not.toContain(secret)
+        expect(everything).not.toContain(createHash('sha256').update(secret).digest('hex'))
+      }
+    })
+
+    it('refuses the token of a deactivated user, and reactivation (audited) does not revive it', async () => {
+      const admin = await f.signIn('admin')
+      const users = await admin.get<{ items: { id: string; username: string }[] }>('/api/users')
+      const monitorId = users.body.items.find((u) => u.username === 'monitor')?.id ?? ''
+      const active = await admin.post<ApiError>(`/api/users/${monitorId}/reactivate`, { reason: 'never left' })
+      expect([active.status, active.body.error.message]).toEqual([409, 'the account is already active'])
+      expect((await admin.post(`/api/users/${monitorId}/deactivate`, { reason: 'left the study' })).status).toBe(200)
+      expect((await bearer(f.app, secrets['kept'] ?? '').get('/api/study')).status).toBe(401)
+      const noReason = await admin.post<ApiError>(`/api/users/${monitorId}/reactivate`, {})
+      expect([noReason.status, noReason.body.error.field]).toEqual([422, 'reason'])
+      const back = await admin.post<{ active: boolean }>(`/api/users/${monitorId}/reactivate`, { reason: 'rejoined' })
+      expect([back.status, back.body.active]).toEqual([200, true])
+      expect((await auditKinds(f)).slice(-1)).toEqual(['user.reactivated'])
+      expect((await bearer(f.app, secrets['kept'] ?? '').get('/api/study')).status).toBe(401)
+      expect((await (await f.signIn('monitor')).get('/api/study')).status).toBe(200)
+    })
+  },
+)
 
 describeEachDialect('api: a session ended on this server stops working at once', ({ store }) => {
   let f: ApiFixture

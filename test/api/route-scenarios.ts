@@ -268,6 +268,19 @@ export function scenarios(w: World): Record<string, Prepare> {
       )
       return { path: `/api/users/${user.id}/deactivate`, body: { reason: 'left the study team' } }
     },
+    'POST /api/users/{userId}/reactivate': async () => {
+      const user = check(
+        await w.fx.services.users.create(SYSTEM_ACTOR, {
+          username: w.unique('returner'),
+          displayName: 'Returner',
+          role: 'monitor',
+          sites: ['MAL'],
+          password: TEST_PASSWORD,
+        }),
+      )
+      check(await w.fx.services.users.deactivate(SYSTEM_ACTOR, user.id, { reason: 'on leave' }))
+      return { path: `/api/users/${user.id}/reactivate`, body: { reason: 'back from leave' } }
+    },
     'POST /api/users/{userId}/password': async () => {
       const user = check(
         await w.fx.services.users.create(SYSTEM_ACTOR, {

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely'
 import { initial } from './0001-initial.ts'
+import { apiTokens } from './0002-api-tokens.ts'
 import { sealCheck } from './0003-seal-check.ts'
 
 /**
@@ -8,5 +9,6 @@ import { sealCheck } from './0003-seal-check.ts'
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
+  '0002-api-tokens': apiTokens,
   '0003-seal-check': sealCheck,
 }
