@@ -20,8 +20,10 @@ if (!existsSync(report)) {
   process.exit(run.status || 1)
 }
 const r = JSON.parse(readFileSync(report, 'utf8'))
+// A file that failed outside any test (an import error, a failed beforeAll hook: its tests are then reported as
+// skipped, not failed) counts as one failure, so the line never reads "0 failed" on a failed run.
 const failedSuites = (r.testResults ?? []).filter(
-  (f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0,
+  (f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed'),
 )
 const failed = r.numFailedTests + failedSuites.length
 console.log(`${r.numPassedTests} passed, ${failed} failed`)

@@ -179,6 +179,26 @@ describeEachDialect('store', ({ dialect, store }) => {
     expect(await ids()).toEqual(['J1', 'J4'])
   })
 
+  if (dialect === 'postgres') {
+    it('introspects its own schema only, unaffected by schemas dropped meanwhile (the Migrator’s check)', async () => {
+      const db = store().db
+      const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s
+      const tables = await db.introspection.getTables({ withInternalKyselyTables: true })
+      expect(new Set(tables.map((t) => t.schema))).toEqual(new Set([schema]))
+      expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['audit_log', 'kysely_migration', 'subject']))
+      expect(tables.find((t) => t.name === 'site')?.columns.map((c) => c.name)).toContain('target_enrolment')
+      // Other schemas created and dropped while introspecting: Kysely's own introspector fails here at times.
+      const churn = Array.from({ length: 12 }, async (_, i) => {
+        const name = `churn_${process.pid}_${i}`
+        await sql`create schema ${sql.id(name)}`.execute(db)
+        await sql`create table ${sql.id(name)}.t (k int)`.execute(db)
+        await sql`drop schema ${sql.id(name)} cascade`.execute(db)
+      })
+      const looks = Array.from({ length: 12 }, () => db.introspection.getTables({ withInternalKyselyTables: true }))
+      await Promise.all([...churn, ...looks])
+    })
+  }
+
   if (dialect === 'sqlite') {
     it('runs SQLite in WAL mode with foreign keys and synchronous=NORMAL (durable across process crashes)', async () => {
       const pragma = async (name: string) => (await sql.raw(`pragma ${name}`).execute(store().db)).rows[0]

@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3'
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely'
+import { Kysely, Migrator, sql } from 'kysely'
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import pg from 'pg'
@@ -8,6 +8,7 @@ import { MIGRATIONS } from './migrations/index.ts'
 import type { DB } from './schema.ts'
 import { startCheckpointer } from './checkpointer.ts'
 import { groupCommitWriter } from './group-commit.ts'
+import { SchemaScopedPostgresDialect } from './postgres-dialect.ts'
 import { TrialSqliteDialect } from './sqlite-dialect.ts'
 import type { Conn, DialectName, MigrationReport, Store } from './store.ts'
 
@@ -67,7 +68,7 @@ async function openPostgres(url: string, options: OpenStoreOptions): Promise<Sto
   })
   // An idle client losing its connection must not crash the process; the next query reports the error.
   pool.on('error', () => undefined)
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<DB>({ dialect: new SchemaScopedPostgresDialect({ pool }) })
   if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db)
   // Kysely's Migrator finds its bookkeeping tables in *any* schema unless told which one, so name ours.
   const current = await sql<{ schema: string }>`select current_schema() as schema`.execute(db)
