@@ -14,6 +14,11 @@ describe('uuidv7', () => {
     expect([...ids].sort()).toEqual(ids)
     expect(new Set(ids).size).toBe(ids.length)
   })
+  it('never reuses random bits across refills of its random pool (1,000 ids, 4 refills)', () => {
+    const next = uuidv7Factory(new ManualClock('2026-03-01T10:00:00.000Z'))
+    const ids = Array.from({ length: 1000 }, () => next())
+    expect(new Set(ids.map((id) => id.slice(19))).size).toBe(1000)
+  })
   it('sequential ids are deterministic', () => {
     const next = sequentialIds('s')
     expect([next(), next()]).toEqual(['s-000001', 's-000002'])
