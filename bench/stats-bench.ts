@@ -69,20 +69,85 @@ function writeOwnCsvs(dir: string): void {
 }
 
 /** Median wall seconds of `runs` executions of the CLI, after one warm-up (file cache, tsx compile cache). */
-function timeCli(args: string[], runs = 3): number {
+/** Median wall time (s) of a command after one warm-up run (the OS file cache, tsx's transform cache). */
+function timeCommand(command: string, args: readonly string[], runs = 3): number {
   const once = (): number => {
     const t0 = performance.now()
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin/trialdesk.js'), ...args], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 26,
-    })
+    const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 26 })
     const s = (performance.now() - t0) / 1000
-    if (r.status !== 0) throw new Error(`trialdesk ${args.join(' ')} failed: ${r.stderr.split('\n')[0]}`)
+    if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${r.stderr.split('\n')[0]}`)
     return s
   }
   once()
   const xs = Array.from({ length: runs }, once).sort((a, b) => a - b)
   return xs[Math.floor(runs / 2)] as number
+}
+
+/** R's whole command for the same task: start R, load the package, read the CSV, fit, print. */
+const R_SCRIPTS = {
+  lmm: (csv: string) =>
+    `suppressMessages(library(lme4)); d <- read.csv("${csv}"); d$arm <- factor(d$arm, levels = c("P","D1","D2","D3")); ` +
+    `f <- lmer(y ~ t * arm + (t | id), data = d, REML = TRUE); print(summary(f)$coefficients)`,
+  cox: (csv: string) =>
+    `suppressMessages(library(survival)); d <- read.csv("${csv}"); ` +
+    `print(summary(coxph(Surv(time, status) ~ x1 + x2 + x3 + x4 + x5, data = d, ties = "efron"))$coefficients)`,
+  km: (csv: string) =>
+    `suppressMessages(library(survival)); d <- read.csv("${csv}"); ` +
+    `print(summary(survfit(Surv(time, status) ~ g, data = d))$table); print(survdiff(Surv(time, status) ~ g, data = d))`,
+}
+
+/** The CLI tasks of the bench, each as trialdesk arguments. */
+function cliTasks(dir: string): Record<keyof typeof R_SCRIPTS, string[][]> {
+  const surv = (command: string, csv: string, formula: string): string[] => [
+    'stats',
+    command,
+    '--data',
+    join(dir, csv),
+    '--formula',
+    formula,
+    '--json',
+  ]
+  return {
+    lmm: [[...surv('lmm', 'lmm_10k.csv', 'y ~ t * arm + (t | id)'), '--levels', 'arm=P,D1,D2,D3']],
+    cox: [surv('cox', 'cox_100k.csv', 'Surv(time, status) ~ x1 + x2 + x3 + x4 + x5')],
+    km: [surv('km', 'km_1m.csv', 'Surv(time, status) ~ g'), surv('logrank', 'km_1m.csv', 'Surv(time, status) ~ g')],
+  }
+}
+
+/** `npm run build` into dist/, the JavaScript an installed package runs; false when the build fails. */
+function buildDist(): boolean {
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
+    {
+      encoding: 'utf8',
+    },
+  )
+  return r.status === 0
+}
+
+/**
+ * The whole CLI command on the CSVs (process start, CSV parse, fit, JSON out), from the TypeScript checkout
+ * (tsx compiles on load) and from the build, against R's whole script when Rscript is installed.
+ */
+function runCliBench(dir: string, withR: boolean): void {
+  const tasks = cliTasks(dir)
+  const built = buildDist()
+  const labels = { lmm: 'stats lmm (130k rows)', cox: 'stats cox (100k rows)', km: 'stats km + logrank (1M rows)' }
+  for (const key of Object.keys(tasks) as (keyof typeof R_SCRIPTS)[]) {
+    const sum = (entry: string): number =>
+      tasks[key].reduce((t, args) => t + timeCommand(process.execPath, [entry, ...args]), 0)
+    const viaTsx = sum(join(ROOT, 'bin/trialdesk.js'))
+    const viaBuild = built ? sum(join(ROOT, 'dist/cli/main.js')) : NaN
+    const csv = join(dir, key === 'lmm' ? 'lmm_10k.csv' : key === 'cox' ? 'cox_100k.csv' : 'km_1m.csv')
+    const r = withR ? timeCommand('Rscript', ['-e', R_SCRIPTS[key](csv)], 1) : NaN
+    console.log(
+      `trialdesk ${labels[key]}: built ${built ? viaBuild.toFixed(2) : 'n/a'} s, from the checkout (tsx) ${viaTsx.toFixed(2)} s` +
+        (withR
+          ? ` vs Rscript (load, read.csv, fit, print) ${r.toFixed(2)} s → ${ratio(r, built ? viaBuild : viaTsx)}`
+          : ''),
+    )
+  }
 }
 
 const ratio = (peer: number, ours: number): string => `${(peer / ours).toFixed(1)}x`
@@ -122,56 +187,8 @@ export function runStatsBench(): void {
         `Cox ${ratio(peers.coxph * 1000, surv.cox.ms)} (target ≥ 1x)`,
     )
 
-    console.log('\n-- whole CLI command on the CSV (process start, CSV parse, fit, output) --')
-    const lmmCli = timeCli([
-      'stats',
-      'lmm',
-      '--data',
-      join(dir, 'lmm_10k.csv'),
-      '--formula',
-      'y ~ t * arm + (t | id)',
-      '--levels',
-      'arm=P,D1,D2,D3',
-      '--json',
-    ])
-    const coxCli = timeCli([
-      'stats',
-      'cox',
-      '--data',
-      join(dir, 'cox_100k.csv'),
-      '--formula',
-      'Surv(time, status) ~ x1 + x2 + x3 + x4 + x5',
-      '--json',
-    ])
-    const kmCli = timeCli([
-      'stats',
-      'km',
-      '--data',
-      join(dir, 'km_1m.csv'),
-      '--formula',
-      'Surv(time, status) ~ g',
-      '--json',
-    ])
-    const lrCli = timeCli([
-      'stats',
-      'logrank',
-      '--data',
-      join(dir, 'km_1m.csv'),
-      '--formula',
-      'Surv(time, status) ~ g',
-      '--json',
-    ])
-    console.log(
-      `trialdesk stats lmm  (130k rows): ${lmmCli.toFixed(2)} s vs lme4 fit ${peers.lmer.toFixed(2)} s → ${ratio(peers.lmer, lmmCli)}`,
-    )
-    console.log(
-      `trialdesk stats cox  (100k rows): ${coxCli.toFixed(2)} s vs coxph fit ${peers.coxph.toFixed(2)} s → ${ratio(peers.coxph, coxCli)}`,
-    )
-    console.log(
-      `trialdesk stats km + logrank (1M rows, two commands): ${(kmCli + lrCli).toFixed(2)} s vs survfit + survdiff ` +
-        `${(peers.survfit + peers.survdiff).toFixed(2)} s → ${ratio(peers.survfit + peers.survdiff, kmCli + lrCli)}`,
-    )
-    console.log('(R figures are the model fits alone, without reading the CSV or starting R)')
+    console.log('\n-- whole command on the CSV (process start, CSV parse, fit, output) --')
+    runCliBench(dir, peers.source === 'measured now')
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
