@@ -4,30 +4,24 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describeEachDialect } from '../../test/support/index.ts'
 import { fail, ok, ProblemCode } from '../domain/index.ts'
-import { openStore, type Store } from './index.ts'
+import { openStore, type Conn, type Store } from './index.ts'
 
-let dir: string
-let store: Store
-const file = (): string => join(dir, 'group.sqlite')
-
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'trialdesk-group-'))
-  store = await openStore(file())
-  await sql`create table t (k text primary key)`.execute(store.db)
-})
-afterEach(async () => {
-  await store.close()
-  rmSync(dir, { recursive: true, force: true })
-})
-
-const keys = async (): Promise<string[]> =>
+const keysOf = async (store: Store): Promise<string[]> =>
   (await sql<{ k: string }>`select k from t order by k`.execute(store.db)).rows.map((r) => r.k)
 
-const insert = (k: string) => (tx: Parameters<Parameters<Store['write']>[0]>[0]) =>
-  sql`insert into t (k) values (${k})`.execute(tx.db)
+const insert = (k: string) => (tx: Conn) => sql`insert into t (k) values (${k})`.execute(tx.db)
 
-describe('SQLite group commit', () => {
+describeEachDialect('group commit', ({ store: current }) => {
+  let store: Store
+  const keys = (): Promise<string[]> => keysOf(store)
+  beforeEach(async () => {
+    store = current()
+    await sql`drop table if exists t`.execute(store.db)
+    await sql`create table t (k text primary key)`.execute(store.db)
+  })
+
   it('commits concurrent writes together; a failed or throwing one is rolled back alone', async () => {
     const outcomes = await Promise.allSettled(
       Array.from({ length: 30 }, (_, i) =>
@@ -56,7 +50,8 @@ describe('SQLite group commit', () => {
     const seen = await Promise.all(
       ['a', 'b', 'c', 'd'].map((k) =>
         store.write(async (tx) => {
-          const before = (await sql<{ n: number }>`select count(*) as n from t`.execute(tx.db)).rows[0]?.n
+          const before = (await sql<{ n: number }>`select cast(count(*) as integer) as n from t`.execute(tx.db)).rows[0]
+            ?.n
           await insert(k)(tx)
           return ok(before)
         }),
@@ -72,6 +67,22 @@ describe('SQLite group commit', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
     expect(await keys()).toEqual(['x', 'y'])
   })
+})
+
+describe('SQLite group commit and background checkpoints', () => {
+  let dir: string
+  let store: Store
+  const file = (): string => join(dir, 'group.sqlite')
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'trialdesk-group-'))
+    store = await openStore(file())
+    await sql`create table t (k text primary key)`.execute(store.db)
+  })
+  afterEach(async () => {
+    await store.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
 
   it('acknowledges a write only once it is committed: another connection sees it', async () => {
     const r = await store.write(async (tx) => (await insert('seen')(tx), ok(true)))
@@ -83,9 +94,6 @@ describe('SQLite group commit', () => {
       other.close()
     }
   })
-})
-
-describe('SQLite background checkpoints', () => {
   it('turns automatic checkpoints off on the application connection and copies the WAL into the file in the background', async () => {
     expect((await sql.raw('pragma wal_autocheckpoint').execute(store.db)).rows[0]).toEqual({ wal_autocheckpoint: 0 })
     const sizeBefore = statSync(file()).size

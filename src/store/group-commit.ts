@@ -4,7 +4,7 @@ import { joinTransaction } from './join-transaction.ts'
 import type { DB } from './schema.ts'
 import type { Conn, Store } from './store.ts'
 
-/** Upper bound of writes sharing one transaction, so that readers waiting on the connection are not starved. */
+/** Upper bound of writes sharing one transaction, so that a batch's locks (and SQLite readers) are not held long. */
 const MAX_BATCH = 64
 
 interface Pending {
@@ -19,16 +19,19 @@ interface Outcome {
 }
 
 /**
- * SQLite's `write`: group commit. SQLite has one writer, and on this workload most of a save's database cost
- * is the commit itself (the WAL append), so the writes that arrive while the event loop is busy share one
- * `BEGIN IMMEDIATE … COMMIT`, each inside its own SAVEPOINT: a write that answers a failed `Result` or throws is
- * rolled back alone, the others stand. Every caller is answered only after the shared commit, so an
- * acknowledged write is durable exactly as before. The batch is gathered with `setImmediate`, i.e. after the
- * I/O callbacks of the current turn (the other requests read in it) have queued their writes; writes run in
- * arrival order. Should the shared transaction itself fail (the commit, a savepoint statement), nothing of it
- * was acknowledged: each write is run again alone, so one write's trouble never fails another.
+ * The store's `write`: group commit. Every audited write ends by locking the one audit-chain head, so writers
+ * are serialised on it anyway (SQLite has a single writer besides), and each would hold it through its own
+ * commit: on SQLite the WAL append, on PostgreSQL the WAL fsync. Instead, the writes that arrive while the
+ * event loop is busy share one transaction (SQLite `BEGIN IMMEDIATE`), each inside its own SAVEPOINT: a write
+ * that answers a failed `Result` or throws is rolled back alone, the others stand. Every caller is answered
+ * only after the shared commit, so an acknowledged write is durable exactly as before. The batch is gathered
+ * with `setImmediate`, i.e. after the I/O callbacks of the current turn (the other requests read in it) have
+ * queued their writes; writes run in arrival order. Should the shared transaction itself fail (the commit, a
+ * savepoint statement), nothing of it was acknowledged: each write is run again alone, so one write's trouble
+ * never fails another. Other processes (a second server, the CLI) still meet this one's transactions through
+ * the database's locks (PostgreSQL row locks, SQLite's write lock), as before.
  */
-export function groupCommitWriter(db: Kysely<DB>, base: Pick<Store, 'location'>): Store['write'] {
+export function groupCommitWriter(db: Kysely<DB>, base: Pick<Store, 'location' | 'dialect'>): Store['write'] {
   const queue: Pending[] = []
   let draining = false
 
@@ -40,7 +43,7 @@ export function groupCommitWriter(db: Kysely<DB>, base: Pick<Store, 'location'>)
   async function runBatch(batch: readonly Pending[]): Promise<Outcome[]> {
     const outcomes: Outcome[] = []
     await db.transaction().execute(async (trx) => {
-      const joined = joinTransaction(base, { db: trx, dialect: 'sqlite' })
+      const joined = joinTransaction(base, { db: trx, dialect: base.dialect })
       for (const p of batch) {
         try {
           outcomes.push({ result: await joined.write(p.fn) })

@@ -10,7 +10,7 @@ import { startCheckpointer } from './checkpointer.ts'
 import { groupCommitWriter } from './group-commit.ts'
 import { SchemaScopedPostgresDialect } from './postgres-dialect.ts'
 import { TrialSqliteDialect } from './sqlite-dialect.ts'
-import type { Conn, DialectName, MigrationReport, Store } from './store.ts'
+import type { DialectName, MigrationReport, Store } from './store.ts'
 
 export interface OpenStoreOptions {
   /** PostgreSQL only: the schema to work in (created if missing), e.g. one per test file. */
@@ -76,20 +76,12 @@ async function openPostgres(url: string, options: OpenStoreOptions): Promise<Sto
   return makeStore(db, 'postgres', redactUrl(url) + (schema ? ` (schema ${schema})` : ''), migrationSchema)
 }
 
-/** Carries a failed Result out of a Kysely transaction so that it rolls back; caught in `write`. */
-class Rollback extends Error {
-  constructor(readonly result: Result<never>) {
-    super('rollback')
-  }
-}
-
 function makeStore(db: Kysely<DB>, dialect: DialectName, location: string, migrationSchema: string | undefined): Store {
   return {
     db,
     dialect,
     location,
-    // PostgreSQL runs concurrent writers side by side; SQLite's single writer commits them in groups.
-    write: dialect === 'sqlite' ? groupCommitWriter(db, { location }) : transactionPerWrite(db),
+    write: groupCommitWriter(db, { location, dialect }),
     async migrate(): Promise<Result<MigrationReport>> {
       const migrator = new Migrator({
         db,
@@ -105,22 +97,6 @@ function makeStore(db: Kysely<DB>, dialect: DialectName, location: string, migra
       return ok({ applied: (results ?? []).map((r) => r.migrationName), known: Object.keys(MIGRATIONS) })
     },
     close: () => db.destroy(),
-  }
-}
-
-/** PostgreSQL's `write`: one transaction per call. */
-function transactionPerWrite(db: Kysely<DB>): Store['write'] {
-  return async <T>(fn: (tx: Conn) => Promise<Result<T>>): Promise<Result<T>> => {
-    try {
-      return await db.transaction().execute(async (trx) => {
-        const result = await fn({ db: trx, dialect: 'postgres' })
-        if (!result.ok) throw new Rollback(result)
-        return result
-      })
-    } catch (e) {
-      if (e instanceof Rollback) return e.result
-      throw e
-    }
   }
 }
 

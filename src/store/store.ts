@@ -25,10 +25,10 @@ export interface Store extends Conn {
   readonly location: string
   /**
    * Runs `fn` in ONE write transaction. A `Result` that is not ok rolls everything back and is returned as
-   * is; a thrown error rolls back and propagates. SQLite: one writer at a time, in arrival order; writes that
-   * arrive together share one `BEGIN IMMEDIATE … COMMIT`, each in its own savepoint (group commit: failures stay
-   * per write, every write is answered after the commit). PostgreSQL: READ COMMITTED plus the row locks taken
-   * through `forUpdate`/`forShare`.
+   * is; a thrown error rolls back and propagates. Within a process, writes run one at a time in arrival order,
+   * and those that arrive together share one transaction, each in its own savepoint (group commit: failures stay
+   * per write, every write is answered after the commit). Between processes: SQLite `BEGIN IMMEDIATE` (one
+   * writer at a time); PostgreSQL READ COMMITTED plus the row locks taken through `forUpdate`/`forShare`.
    * `fn` must not call `write` again (it would wait on itself) nor await anything slow (e.g. password hashing).
    */
   write<T>(fn: (tx: Conn) => Promise<Result<T>>): Promise<Result<T>>
