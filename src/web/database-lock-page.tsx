@@ -6,29 +6,12 @@
  * and takes the snapshot hash of the whole study; after it every change is refused, and the independent
  * statistician may unblind the study.
  */
-import type { Context } from 'hono'
-import { Action, can, type Actor } from '../access/index.ts'
-import type { AppEnv } from '../api/index.ts'
-import type { MissingForm, QueryView, StudySummary, SubjectListItem } from '../capture/index.ts'
-import type { Problem } from '../domain/index.ts'
+import { Action, type Actor } from '../access/index.ts'
+import type { MissingForm, QueryView, SubjectListItem } from '../capture/index.ts'
 import { Layout } from './layout.tsx'
-import { ErrorPage } from './subject-parts.tsx'
-import { ErrorSummary, PasswordAndConfirm, ReasonField } from './ui.tsx'
+import { registerStudyActionPage, StudyActionForm, type StudyActionView } from './study-action-page.tsx'
 import type { Web, WebRouter } from './web-deps.ts'
-import {
-  actorOf,
-  byField,
-  done,
-  formatInstant,
-  formBody,
-  page,
-  passwordOf,
-  signedIn,
-  statusOf,
-  takeFlash,
-  text,
-  unconfirmed,
-} from './web-kit.ts'
+import { formatInstant } from './web-kit.ts'
 
 /** Largest page the read models give at once. */
 const PAGE = 500
@@ -122,18 +105,8 @@ function Check(props: { id: string; count: number; one: string; many: string; hr
   )
 }
 
-function LockPage(props: {
-  web: Web
-  actor: Actor
-  study: StudySummary
-  ready: Readiness | null
-  problems: readonly Problem[]
-  flash: string | null
-  /** The reason typed before a refused attempt, shown again. */
-  reason: string
-}) {
-  const { study: s, ready } = props
-  const errors = byField(props.problems)
+function LockPage(props: StudyActionView<Readiness | null>) {
+  const { study: s, extra: ready } = props
   const t = ready?.totals
   const outstanding = t ? t.openQueries + t.unverified + t.unsigned + t.missing : 0
   return (
@@ -268,24 +241,16 @@ function LockPage(props: {
                   remaining items are accepted as they are.
                 </p>
               )}
-              <ErrorSummary problems={props.problems} title="The database was not locked" />
-              <form method="post" action="/database-lock" novalidate>
-                <ReasonField
-                  errors={errors}
-                  label="Reason for the lock"
-                  hint="Recorded in the audit trail and shown with the lock, e.g. last patient out, data review complete."
-                  value={props.reason}
-                />
-                <PasswordAndConfirm
-                  errors={errors}
-                  confirm="I confirm that data entry, cleaning and review are complete, and that the database is to be locked for analysis."
-                />
-                <div class="actions">
-                  <button type="submit" class="button-danger">
-                    Lock the database
-                  </button>
-                </div>
-              </form>
+              <StudyActionForm
+                path="/database-lock"
+                problems={props.problems}
+                refused="The database was not locked"
+                reasonLabel="Reason for the lock"
+                reasonHint="Recorded in the audit trail and shown with the lock, e.g. last patient out, data review complete."
+                reason={props.reason}
+                confirm="I confirm that data entry, cleaning and review are complete, and that the database is to be locked for analysis."
+                button="Lock the database"
+              />
             </section>
           </>
         )
@@ -295,44 +260,13 @@ function LockPage(props: {
 }
 
 export function registerDatabaseLockPage(router: WebRouter, web: Web): void {
-  const { services } = web.deps
-
-  async function show(
-    c: Context<AppEnv>,
-    problems: readonly Problem[],
-    flash: string | null,
-    reason = '',
-  ): Promise<Response> {
-    const actor = actorOf(c)
-    if (!can(actor, Action.DatabaseLock)) return page(c, <ErrorPage web={web} actor={actor} status={403} />, 403)
-    const study = await services.study.summary(actor)
-    if (!study.ok)
-      return page(c, <ErrorPage web={web} actor={actor} problems={study.problems} />, statusOf(study.problems))
-    const ready = study.value.databaseLockedAt ? null : await readiness(web, actor)
-    return page(
-      c,
-      <LockPage
-        web={web}
-        actor={actor}
-        study={study.value}
-        ready={ready}
-        problems={problems}
-        flash={flash}
-        reason={reason}
-      />,
-      problems.length > 0 ? statusOf(problems) : 200,
-    )
-  }
-
-  router.get('/database-lock', signedIn, (c) => show(c, [], takeFlash(c)))
-
-  router.post('/database-lock', signedIn, async (c) => {
-    const body = await formBody(c)
-    const reason = text(body, 'reason')
-    const problems = unconfirmed(body, 'tick the confirmation to lock the database')
-    if (problems.length > 0) return show(c, problems, null, reason)
-    const r = await services.review.lockDatabase(actorOf(c), { password: passwordOf(body), reason })
-    if (!r.ok) return show(c, r.problems, null, reason)
-    return done(c, '/database-lock', `Database locked. Snapshot hash ${r.value.snapshotHash}.`)
+  registerStudyActionPage(router, web, {
+    path: '/database-lock',
+    action: Action.DatabaseLock,
+    unconfirmed: 'tick the confirmation to lock the database',
+    extra: (actor, study) => (study.databaseLockedAt ? Promise.resolve(null) : readiness(web, actor)),
+    view: (props) => <LockPage {...props} />,
+    perform: (actor, input) => web.deps.services.review.lockDatabase(actor, input),
+    done: (r) => ({ to: '/database-lock', message: `Database locked. Snapshot hash ${r.snapshotHash}.` }),
   })
 }

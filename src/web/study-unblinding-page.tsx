@@ -4,41 +4,14 @@
  * explicit confirmation. After it every role allowed a report sees the report by arm, and the service notifies the
  * roles the protocol names.
  */
-import type { Context } from 'hono'
-import { Action, can, type Actor } from '../access/index.ts'
-import type { AppEnv } from '../api/index.ts'
-import type { StudySummary } from '../capture/index.ts'
-import type { Problem } from '../domain/index.ts'
+import { Action } from '../access/index.ts'
 import { Layout } from './layout.tsx'
-import { ErrorPage } from './subject-parts.tsx'
-import { ErrorSummary, PasswordAndConfirm, ReasonField } from './ui.tsx'
+import { registerStudyActionPage, StudyActionForm, type StudyActionView } from './study-action-page.tsx'
 import type { Web, WebRouter } from './web-deps.ts'
-import {
-  actorOf,
-  byField,
-  done,
-  formatInstant,
-  formBody,
-  page,
-  passwordOf,
-  signedIn,
-  statusOf,
-  takeFlash,
-  text,
-  unconfirmed,
-} from './web-kit.ts'
+import { formatInstant } from './web-kit.ts'
 
-function UnblindingPage(props: {
-  web: Web
-  actor: Actor
-  study: StudySummary
-  problems: readonly Problem[]
-  flash: string | null
-  /** The reason typed before a refused attempt, shown again. */
-  reason: string
-}) {
+function UnblindingPage(props: StudyActionView<null>) {
   const { study: s } = props
-  const errors = byField(props.problems)
   return (
     <Layout web={props.web} actor={props.actor} title="Study unblinding" nav="unblinding" flash={props.flash}>
       <h1>End-of-study unblinding</h1>
@@ -73,24 +46,16 @@ function UnblindingPage(props: {
             Unblinding reveals every subject's allocation to every role: the sponsor, the site teams and the data
             manager will see the report by arm. It is recorded with your name and cannot be undone.
           </p>
-          <ErrorSummary problems={props.problems} title="The study was not unblinded" />
-          <form method="post" action="/study-unblinding" novalidate>
-            <ReasonField
-              errors={errors}
-              label="Reason for the unblinding"
-              hint="Recorded in the audit trail and shown with the unblinding, e.g. database locked and the analysis plan final."
-              value={props.reason}
-            />
-            <PasswordAndConfirm
-              errors={errors}
-              confirm="I confirm that the analysis plan is final and that the study is to be unblinded."
-            />
-            <div class="actions">
-              <button type="submit" class="button-danger">
-                Unblind the study
-              </button>
-            </div>
-          </form>
+          <StudyActionForm
+            path="/study-unblinding"
+            problems={props.problems}
+            refused="The study was not unblinded"
+            reasonLabel="Reason for the unblinding"
+            reasonHint="Recorded in the audit trail and shown with the unblinding, e.g. database locked and the analysis plan final."
+            reason={props.reason}
+            confirm="I confirm that the analysis plan is final and that the study is to be unblinded."
+            button="Unblind the study"
+          />
         </div>
       )}
     </Layout>
@@ -98,35 +63,16 @@ function UnblindingPage(props: {
 }
 
 export function registerStudyUnblindingPage(router: WebRouter, web: Web): void {
-  const { services } = web.deps
-
-  async function show(
-    c: Context<AppEnv>,
-    problems: readonly Problem[],
-    flash: string | null,
-    reason = '',
-  ): Promise<Response> {
-    const actor = actorOf(c)
-    if (!can(actor, Action.UnblindStudy)) return page(c, <ErrorPage web={web} actor={actor} status={403} />, 403)
-    const study = await services.study.summary(actor)
-    if (!study.ok)
-      return page(c, <ErrorPage web={web} actor={actor} problems={study.problems} />, statusOf(study.problems))
-    return page(
-      c,
-      <UnblindingPage web={web} actor={actor} study={study.value} problems={problems} flash={flash} reason={reason} />,
-      problems.length > 0 ? statusOf(problems) : 200,
-    )
-  }
-
-  router.get('/study-unblinding', signedIn, (c) => show(c, [], takeFlash(c)))
-
-  router.post('/study-unblinding', signedIn, async (c) => {
-    const body = await formBody(c)
-    const reason = text(body, 'reason')
-    const problems = unconfirmed(body, 'tick the confirmation to unblind the study')
-    if (problems.length > 0) return show(c, problems, null, reason)
-    const r = await services.unblinding.endOfStudy(actorOf(c), { password: passwordOf(body), reason })
-    if (!r.ok) return show(c, r.problems, null, reason)
-    return done(c, '/report', `The study is unblinded (${formatInstant(r.value.unblindedAt)}): the report is by arm.`)
+  registerStudyActionPage(router, web, {
+    path: '/study-unblinding',
+    action: Action.UnblindStudy,
+    unconfirmed: 'tick the confirmation to unblind the study',
+    extra: () => Promise.resolve(null),
+    view: (props) => <UnblindingPage {...props} />,
+    perform: (actor, input) => web.deps.services.unblinding.endOfStudy(actor, input),
+    done: (r) => ({
+      to: '/report',
+      message: `The study is unblinded (${formatInstant(r.unblindedAt)}): the report is by arm.`,
+    }),
   })
 }
