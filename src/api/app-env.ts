@@ -4,7 +4,6 @@ import type { Clock } from '../domain/index.ts'
 import type { Logger } from '../platform/index.ts'
 import type { ProtocolVersion } from '../protocol/index.ts'
 import type { Store } from '../store/index.ts'
-import type { ApiTokenStore } from './api-tokens.ts'
 import type { AuthKit } from './auth-kit.ts'
 import type { LoginThrottleOptions } from './login-throttle.ts'
 
@@ -26,8 +25,6 @@ export interface ApiDeps {
   readonly clock: Clock
   readonly log: Logger
   readonly sessions: SessionSettings
-  /** Personal API tokens (default: `services.tokens`, in the database and audited). */
-  readonly tokens?: ApiTokenStore
   readonly throttle?: LoginThrottleOptions
   /** Largest accepted request body, in bytes (default 256 kB). */
   readonly maxBodyBytes?: number

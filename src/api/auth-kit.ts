@@ -4,7 +4,6 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import type { Actor } from '../access/index.ts'
 import type { ApiTokenView, Services } from '../capture/index.ts'
 import { fail, ok, ProblemCode, type Clock, type Result } from '../domain/index.ts'
-import type { ApiTokenStore } from './api-tokens.ts'
 import type { AppEnv, SessionSettings } from './app-env.ts'
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.ts'
 import { SessionCache } from './session-cache.ts'
@@ -68,8 +67,6 @@ export interface AuthKitDeps {
   readonly services: Services
   readonly clock: Clock
   readonly sessions: SessionSettings
-  /** Default: `services.tokens` (the database, audited). */
-  readonly tokens?: ApiTokenStore | undefined
   readonly throttle?: LoginThrottleOptions | undefined
   readonly randomBytes?: ((n: number) => Buffer) | undefined
 }
@@ -106,7 +103,7 @@ export function clientAddress(c: Context): string {
 export function createAuthKit(deps: AuthKitDeps): AuthKit {
   const { services, clock } = deps
   const settings = deps.sessions
-  const tokens = deps.tokens ?? services.tokens
+  const { tokens } = services
   const throttle = new LoginThrottle(deps.throttle)
   const random = deps.randomBytes ?? cryptoRandomBytes
   const cookieName = settings.secureCookies ? '__Host-sid' : 'sid'

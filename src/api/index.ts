@@ -13,7 +13,6 @@ export {
   type IssuedToken,
   type SessionInfo,
 } from './auth-kit.ts'
-export type { ApiTokenStore } from './api-tokens.ts'
 export { LoginThrottle, type LoginThrottleOptions, type ThrottleDecision, type ThrottleRule } from './login-throttle.ts'
 export { PROBLEM_STATUS, errorBody, problemResponse, problemStatus, type ErrorBody } from './problem-response.ts'
 export type { RouteAccess, RouteInfo } from './route-kit.ts'
