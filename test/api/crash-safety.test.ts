@@ -118,23 +118,27 @@ describe('crash safety (SIGKILL mid-burst, SQLite)', () => {
       for (let k = 0; !killed; k++) {
         const weight = 40 + w * 10 + (k % 100) / 10
         sent++
+        const saving = nurse.call<Saved>('POST', '/api/forms', {
+          subjectId,
+          visitId: 'SCR',
+          formId: 'VITALS',
+          values: { weight, sbp: 120, dbp: 80, hr: 70, temp: 36.7 },
+          reason: k === 0 ? undefined : 'burst correction',
+        })
+        // Killed right after a save went out, so the kill lands mid-burst: that save (and any other writer's in
+        // flight) is never answered. Killing on an answer instead could land between two group commits, with
+        // every save sent already answered.
+        if (acknowledged.length >= 150 && !killed) {
+          killed = true
+          server?.child.kill('SIGKILL')
+        }
         try {
-          const res = await nurse.call<Saved>('POST', '/api/forms', {
-            subjectId,
-            visitId: 'SCR',
-            formId: 'VITALS',
-            values: { weight, sbp: 120, dbp: 80, hr: 70, temp: 36.7 },
-            reason: k === 0 ? undefined : 'burst correction',
-          })
+          const res = await saving
           if (res.status === 200)
             acknowledged.push({ formId: res.body.form.id, version: res.body.form.version, weight })
           else if (!killed) throw new Error(`save answered ${res.status}: ${JSON.stringify(res.body)}`)
         } catch (e) {
           if (!killed) throw e
-        }
-        if (acknowledged.length >= 150 && !killed) {
-          killed = true
-          server?.child.kill('SIGKILL')
         }
       }
     }
